@@ -1,0 +1,37 @@
+package dev.ssenotify.api;
+
+import dev.ssenotify.notify.NotificationJson;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Writes JSON bodies, and the one shape of every rejection: {@code {"error": "..."}}. */
+public final class JsonResponses {
+
+    private static final Logger log = LoggerFactory.getLogger("dev.ssenotify.rejected");
+
+    private JsonResponses() {
+    }
+
+    public static void json(HttpServletResponse resp, int status, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(status);
+        resp.setContentType("application/json;charset=UTF-8");
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setContentLength(body.length);
+        resp.getOutputStream().write(body);
+    }
+
+    public static void json(HttpServletResponse resp, int status, Object value) throws IOException {
+        json(resp, status, NotificationJson.toJson(value));
+    }
+
+    /** A rejected request: logged with status and reason (never the body), answered as JSON. */
+    public static void error(HttpServletResponse resp, int status, String message) throws IOException {
+        log.info("rejected status={} reason={}", status, message);
+        json(resp, status, Map.of("error", message));
+    }
+}

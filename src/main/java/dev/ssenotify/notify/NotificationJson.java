@@ -1,0 +1,95 @@
+package dev.ssenotify.notify;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ssenotify.store.Notification;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * JSON for rows and API bodies. Output is always one line (JSON escapes newlines), and
+ * {@code <}, {@code >}, {@code &}, U+2028 and U+2029 are escaped too, so no user text can end
+ * an SSE frame or a {@code <script>} block of a page that inlines it.
+ */
+public final class NotificationJson {
+
+    public static final ObjectMapper MAPPER = new ObjectMapper(newFactory());
+
+    private static final DateTimeFormatter UTC_MILLIS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(java.time.ZoneOffset.UTC);
+
+    private NotificationJson() {
+    }
+
+    private static JsonFactory newFactory() {
+        JsonFactory f = new JsonFactory();
+        f.setCharacterEscapes(new HtmlSafeEscapes());
+        return f;
+    }
+
+    /** The row as DESIGN.md shows it, fields in that order. */
+    public static String toJson(Notification n) {
+        StringWriter out = new StringWriter(256 + n.messageBody().length());
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+            write(g, n);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    public static void write(JsonGenerator g, Notification n) throws IOException {
+        g.writeStartObject();
+        g.writeNumberField("id", n.id());
+        g.writeStringField("userEmail", n.userEmail());
+        g.writeStringField("type", n.type());
+        g.writeStringField("messageBody", n.messageBody());
+        g.writeStringField("link", n.link());
+        g.writeStringField("status", n.status());
+        g.writeStringField("createTime", UTC_MILLIS.format(n.createTime().truncatedTo(ChronoUnit.MILLIS)));
+        g.writeEndObject();
+    }
+
+    /** Any value as one line of JSON. */
+    public static String toJson(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final class HtmlSafeEscapes extends CharacterEscapes {
+        private final int[] escapes;
+
+        HtmlSafeEscapes() {
+            escapes = standardAsciiEscapesForJSON();
+            escapes['<'] = ESCAPE_STANDARD;
+            escapes['>'] = ESCAPE_STANDARD;
+            escapes['&'] = ESCAPE_STANDARD;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return escapes;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            if (ch == 0x2028) {
+                return new SerializedString("\\u2028");
+            }
+            if (ch == 0x2029) {
+                return new SerializedString("\\u2029");
+            }
+            return null;
+        }
+    }
+}

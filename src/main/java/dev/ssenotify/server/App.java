@@ -1,0 +1,76 @@
+package dev.ssenotify.server;
+
+import dev.ssenotify.notify.InProcessBus;
+import dev.ssenotify.notify.NotificationBus;
+import dev.ssenotify.notify.Notifier;
+import dev.ssenotify.store.Database;
+import dev.ssenotify.stream.Heartbeat;
+import dev.ssenotify.stream.SubscriberRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The object graph, built by hand in dependency order and closed in reverse. One per
+ * deployed context; no static state, so two apps can run in one JVM (as the tests do).
+ */
+public final class App implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(App.class);
+
+    private final Settings settings;
+    private final Database database;
+    private final SubscriberRegistry registry;
+    private final NotificationBus bus;
+    private final Notifier notifier;
+    private final Heartbeat heartbeat;
+
+    public App(Settings settings) {
+        this.settings = settings;
+        this.database = Database.open(settings.jdbcUrl());
+        this.registry = new SubscriberRegistry(settings.maxStreamsPerUser(), settings.maxStreams(),
+                settings.heartbeat().multipliedBy(2));
+        this.bus = new InProcessBus(registry);
+        this.notifier = new Notifier(database.jdbi(), bus);
+        this.heartbeat = new Heartbeat(registry, settings.heartbeat(), settings.maxStreamAge());
+        heartbeat.start();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public SubscriberRegistry registry() {
+        return registry;
+    }
+
+    public Notifier notifier() {
+        return notifier;
+    }
+
+    /** Completes every stream, then stops threads and the pool; each step runs even if one before failed. */
+    @Override
+    public void close() {
+        RuntimeException failure = null;
+        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, heartbeat, bus, database}) {
+            try {
+                step.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("sse-notify did not stop cleanly", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        log.info("sse-notify stopped");
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

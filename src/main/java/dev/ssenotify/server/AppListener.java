@@ -1,0 +1,95 @@
+package dev.ssenotify.server;
+
+import dev.ssenotify.api.HealthServlet;
+import dev.ssenotify.api.NotificationsServlet;
+import dev.ssenotify.api.PageServlet;
+import dev.ssenotify.api.SameOriginFilter;
+import dev.ssenotify.stream.SseServlet;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.HttpConstraintElement;
+import jakarta.servlet.HttpMethodConstraintElement;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.ServletSecurityElement;
+import jakarta.servlet.annotation.ServletSecurity.TransportGuarantee;
+import java.util.EnumSet;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the {@link App} when the context starts and registers its servlets, each with its
+ * role constraint, so a WAR in Tomcat or Jetty and the embedded runner serve exactly the same
+ * paths under the same rules. Declared in web.xml; the embedded runner adds it by hand.
+ */
+public final class AppListener implements ServletContextListener {
+
+    public static final String APP_ATTRIBUTE = App.class.getName();
+    public static final String ROLE_USER = "user";
+    public static final String ROLE_PUBLISHER = "publisher";
+
+    private static final Logger log = LoggerFactory.getLogger(AppListener.class);
+
+    private App app;
+
+    @Override
+    public void contextInitialized(ServletContextEvent event) {
+        ServletContext ctx = event.getServletContext();
+        Settings settings;
+        try {
+            settings = Settings.load(ctx::getInitParameter);
+        } catch (Settings.InvalidSettingsException e) {
+            log.error("sse-notify cannot start: {}", e.getMessage());
+            throw e;
+        }
+        app = new App(settings);
+        ctx.setAttribute(APP_ATTRIBUTE, app);
+
+        FilterRegistration.Dynamic origin = ctx.addFilter("sameOrigin", new SameOriginFilter());
+        origin.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+        origin.setAsyncSupported(true);
+
+        add(ctx, "stream", new SseServlet(app.registry(), app.database().jdbi(), settings),
+                only(ROLE_USER), "/api/v1/notifications/stream", "/business/v1/notification/socket-connection");
+        add(ctx, "notifications", new NotificationsServlet(app.notifier()),
+                new ServletSecurityElement(role(ROLE_USER),
+                        List.of(new HttpMethodConstraintElement("POST", role(ROLE_PUBLISHER)))),
+                "/api/v1/notifications");
+        add(ctx, "health", new HealthServlet(app.database().jdbi(), app.registry()), null, "/health");
+        add(ctx, "page", new PageServlet(), only(ROLE_USER), "", "/index.html");
+        log.info("sse-notify started: database {}, heartbeat {}s, queue {} bytes/stream, caps {}/user {} total",
+                app.database().description(), settings.heartbeat().toSeconds(), settings.queueBytes(),
+                settings.maxStreamsPerUser(), settings.maxStreams());
+    }
+
+    private static ServletSecurityElement only(String role) {
+        return new ServletSecurityElement(role(role));
+    }
+
+    private static HttpConstraintElement role(String role) {
+        return new HttpConstraintElement(TransportGuarantee.NONE, role);
+    }
+
+    private static void add(ServletContext ctx, String name, Servlet servlet, ServletSecurityElement security,
+                            String... paths) {
+        ServletRegistration.Dynamic reg = ctx.addServlet(name, servlet);
+        reg.setAsyncSupported(true);
+        reg.addMapping(paths);
+        if (security != null) {
+            reg.setServletSecurity(security);
+        }
+    }
+
+    @Override
+    public void contextDestroyed(ServletContextEvent event) {
+        if (app != null) {
+            event.getServletContext().removeAttribute(APP_ATTRIBUTE);
+            app.close();
+            app = null;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package dev.ssenotify.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DataSource, migrated schema and Jdbi. A container's {@code java:comp/env/jdbc/notify}
+ * wins over the JDBC URL; otherwise a Hikari pool is built from the URL, with the driver
+ * class named so that Tomcat's DriverManager (which cannot see WEB-INF/lib) is never asked.
+ */
+public final class Database implements AutoCloseable {
+
+    public static final String JNDI_NAME = "java:comp/env/jdbc/notify";
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+    private final DataSource dataSource;
+    private final HikariDataSource ownedPool;
+    private final Jdbi jdbi;
+    private final String description;
+
+    private Database(DataSource dataSource, HikariDataSource ownedPool, String description) {
+        this.dataSource = dataSource;
+        this.ownedPool = ownedPool;
+        this.description = description;
+        Flyway.configure(Database.class.getClassLoader())
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+        this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
+        log.info("Database ready: {}", description);
+    }
+
+    public static Database open(String jdbcUrl) {
+        DataSource fromContainer = lookupContainerDataSource();
+        if (fromContainer != null) {
+            return new Database(fromContainer, null, JNDI_NAME);
+        }
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("sse-notify-db");
+        config.setJdbcUrl(jdbcUrl);
+        config.setDriverClassName(driverFor(jdbcUrl));
+        config.setMaximumPoolSize(10);
+        config.setConnectionTimeout(5_000);
+        config.setValidationTimeout(2_000);
+        HikariDataSource pool = new HikariDataSource(config);
+        try {
+            return new Database(pool, pool, jdbcUrl.replaceAll("password=[^;&]*", "password=***"));
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    static String driverFor(String jdbcUrl) {
+        if (jdbcUrl.startsWith("jdbc:h2:")) {
+            return "org.h2.Driver";
+        }
+        if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+            return "org.postgresql.Driver";
+        }
+        throw new IllegalArgumentException("SSE_NOTIFY_JDBC_URL must be a jdbc:h2: or jdbc:postgresql: URL, got " + jdbcUrl);
+    }
+
+    private static DataSource lookupContainerDataSource() {
+        try {
+            Object found = new InitialContext().lookup(JNDI_NAME);
+            return found instanceof DataSource ds ? ds : null;
+        } catch (NamingException | RuntimeException notConfigured) {
+            return null;
+        }
+    }
+
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        if (ownedPool != null) {
+            ownedPool.close();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.ssenotify.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.statement.GetGeneratedKeys;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+/** The notification log. Every query is scoped by user: no method reads another user's rows. */
+@RegisterConstructorMapper(Notification.class)
+public interface NotificationDao {
+
+    String COLUMNS = "id, user_email, type, message_body, link, status, create_time";
+
+    @SqlUpdate("INSERT INTO notification_log (user_email, type, message_body, link, status, create_time) "
+            + "VALUES (:userEmail, :type, :messageBody, :link, 'UNREAD', :createTime)")
+    @GetGeneratedKeys("id")
+    long insert(@Bind("userEmail") String userEmail, @Bind("type") String type,
+                @Bind("messageBody") String messageBody, @Bind("link") String link,
+                @Bind("createTime") Instant createTime);
+
+    /** Rows after {@code afterId}, oldest first: what a reconnecting stream missed. */
+    @SqlQuery("SELECT " + COLUMNS + " FROM notification_log WHERE user_email = :user AND id > :afterId ORDER BY id LIMIT :limit")
+    List<Notification> after(@Bind("user") String user, @Bind("afterId") long afterId, @Bind("limit") int limit);
+
+    @SqlQuery("SELECT MAX(id) FROM notification_log WHERE user_email = :user")
+    Optional<Long> maxId(@Bind("user") String user);
+
+    @SqlQuery("SELECT " + COLUMNS + " FROM notification_log WHERE id = :id AND user_email = :user")
+    Optional<Notification> find(@Bind("user") String user, @Bind("id") long id);
+
+    @SqlQuery("SELECT 1")
+    int ping();
+}

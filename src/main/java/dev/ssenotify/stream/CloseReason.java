@@ -1,0 +1,21 @@
+package dev.ssenotify.stream;
+
+/** Why a stream ended; logged and counted. */
+public enum CloseReason {
+    /** The client went away (container saw the connection end). */
+    CLIENT_GONE,
+    /** Writing to the client failed. */
+    WRITE_FAILED,
+    /** The outbound queue overflowed or stopped draining: the client reads too slowly. */
+    SLOW_CONSUMER,
+    /** The container's async timeout fired. */
+    TIMEOUT,
+    /** The stream reached its maximum age; the client reconnects and catches up. */
+    MAX_AGE,
+    /** Dropped to make room under the per-user cap because it no longer accepted data. */
+    DEAD,
+    /** Replaying missed rows failed (e.g. the database was down). */
+    REPLAY_FAILED,
+    /** The application is stopping. */
+    SHUTDOWN
+}

@@ -1,0 +1,139 @@
+package dev.ssenotify.stream;
+
+import dev.ssenotify.store.Notification;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * Open streams by exact user identity (the principal name, compared with {@code equals};
+ * never a prefix or substring match). Caps: a per-user maximum, where streams that no
+ * longer drain are dropped before a newcomer is refused, and a total maximum.
+ */
+public final class SubscriberRegistry {
+
+    /** The outcome of {@link #register}. */
+    public enum Admission { ADMITTED, USER_CAP, TOTAL_CAP, SHUT_DOWN }
+
+    private final ConcurrentHashMap<String, Set<SseConnection>> byUser = new ConcurrentHashMap<>();
+    private final AtomicInteger total = new AtomicInteger();
+    private final int maxPerUser;
+    private final int maxTotal;
+    private final Duration stallLimit;
+    private volatile boolean shutDown;
+
+    public SubscriberRegistry(int maxPerUser, int maxTotal, Duration stallLimit) {
+        this.maxPerUser = maxPerUser;
+        this.maxTotal = maxTotal;
+        this.stallLimit = stallLimit;
+    }
+
+    public Admission register(SseConnection c) {
+        if (shutDown) {
+            return Admission.SHUT_DOWN;
+        }
+        if (total.incrementAndGet() > maxTotal) {
+            total.decrementAndGet();
+            return Admission.TOTAL_CAP;
+        }
+        Set<SseConnection> current = byUser.get(c.user());
+        if (current != null && current.size() >= maxPerUser) {
+            dropDead(current);
+        }
+        boolean[] added = {false};
+        byUser.compute(c.user(), (user, set) -> {
+            Set<SseConnection> s = set != null ? set : ConcurrentHashMap.newKeySet();
+            if (s.size() < maxPerUser) {
+                s.add(c);
+                added[0] = true;
+            }
+            return s.isEmpty() ? null : s;
+        });
+        if (!added[0]) {
+            total.decrementAndGet();
+            return Admission.USER_CAP;
+        }
+        c.onClose(this::remove);
+        return Admission.ADMITTED;
+    }
+
+    /**
+     * Drops the streams of one user that stopped draining. A closed tab is usually only
+     * noticed on the next write, so every stream first gets a keep-alive: writing to a
+     * reset socket fails at once and the stream removes itself.
+     */
+    private void dropDead(Set<SseConnection> streams) {
+        long now = System.nanoTime();
+        for (SseConnection c : List.copyOf(streams)) {
+            if (c.isStalled(now, stallLimit)) {
+                c.close(CloseReason.DEAD);
+            } else {
+                c.send(SseFrames.KEEPALIVE);
+            }
+        }
+    }
+
+    private void remove(SseConnection c) {
+        byUser.computeIfPresent(c.user(), (user, set) -> {
+            if (set.remove(c)) {
+                total.decrementAndGet();
+            }
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    /** Hands a committed row to every stream of its user; encodes the frame once. */
+    public void deliver(Notification n) {
+        Set<SseConnection> streams = byUser.get(n.userEmail());
+        if (streams == null) {
+            return;
+        }
+        Delivery d = new Delivery(n.id(), SseFrames.notification(n));
+        for (SseConnection c : streams) {
+            c.deliver(d);
+        }
+    }
+
+    /** A named event (not a row) to every stream of one user. */
+    public void sendEvent(String user, String name, String json) {
+        Set<SseConnection> streams = byUser.get(user);
+        if (streams == null) {
+            return;
+        }
+        byte[] frame = SseFrames.event(name, json);
+        for (SseConnection c : streams) {
+            c.send(frame);
+        }
+    }
+
+    public void forEach(Consumer<SseConnection> action) {
+        for (Set<SseConnection> set : byUser.values()) {
+            for (SseConnection c : set) {
+                action.accept(c);
+            }
+        }
+    }
+
+    public int size() {
+        return total.get();
+    }
+
+    public int size(String user) {
+        Set<SseConnection> s = byUser.get(user);
+        return s == null ? 0 : s.size();
+    }
+
+    /** Refuses new streams and completes every open one. */
+    public void shutdown() {
+        shutDown = true;
+        List<SseConnection> all = new ArrayList<>();
+        forEach(all::add);
+        for (SseConnection c : all) {
+            c.close(CloseReason.SHUTDOWN);
+        }
+    }
+}
