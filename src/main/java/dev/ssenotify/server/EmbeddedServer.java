@@ -10,6 +10,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.resource.Resource;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -56,6 +57,17 @@ public final class EmbeddedServer {
         context.setSecurityHandler(security(resources, settings.usersFile()));
         context.addEventListener(new AppListener());
         server.setHandler(context);
+        // Jetty's graceful stop waits for open requests, and a stream never ends by itself:
+        // complete every stream first so the stop takes milliseconds, not the stop timeout.
+        server.addEventListener(new LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStopping(LifeCycle event) {
+                App app = app(server);
+                if (app != null) {
+                    app.registry().shutdown();
+                }
+            }
+        });
         server.setStopAtShutdown(true);
         server.setStopTimeout(5_000);
         return server;

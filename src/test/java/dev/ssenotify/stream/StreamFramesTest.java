@@ -1,0 +1,85 @@
+package dev.ssenotify.stream;
+
+import static dev.ssenotify.support.TestServer.ALICE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ssenotify.server.Settings;
+import dev.ssenotify.support.SseClient;
+import dev.ssenotify.support.SseEvent;
+import dev.ssenotify.support.TestServer;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class StreamFramesTest {
+
+    private TestServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = TestServer.start(Map.of(Settings.HEARTBEAT_SECONDS, "1"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.close();
+    }
+
+    @Test
+    void opensWithHeadersRetryAndPing() throws Exception {
+        try (SseClient c = SseClient.open(server.port(), "/api/v1/notifications/stream", ALICE, "alice")) {
+            assertEquals(200, c.status());
+            assertEquals("text/event-stream;charset=utf-8", c.header("Content-Type").toLowerCase().replace(" ", ""));
+            assertEquals("no-cache", c.header("Cache-Control"));
+            assertEquals("no", c.header("X-Accel-Buffering"));
+            c.awaitPing();
+            assertTrue(c.bodyText().startsWith("retry: 3000\ndata: --ping--\n\n"), c.bodyText());
+        }
+    }
+
+    @Test
+    void notificationFrameIsIdThenOneLineOfRowJson() throws Exception {
+        try (SseClient c = server.stream(ALICE)) {
+            HttpResponse<String> created = server.postJson("/api/v1/notifications", TestServer.BACKEND,
+                    "{\"userEmail\":\"alice@example.com\",\"type\":\"export-excel\",\"messageBody\":\"Your export is ready\",\"link\":\"/api/v1/exports/7/file\"}");
+            assertEquals(201, created.statusCode(), created.body());
+            String row = created.body();
+            long id = TestServer.json(row).get("id").asLong();
+
+            SseEvent e = c.next(Duration.ofSeconds(5));
+            assertEquals(String.valueOf(id), e.id());
+            assertEquals("message", e.event());
+            assertEquals(row, e.data());
+            String expectedFrame = "id: " + id + "\ndata: " + row + "\n\n";
+            String body = new String(c.bodyBytes(), StandardCharsets.UTF_8);
+            assertTrue(body.startsWith("retry: 3000\ndata: --ping--\n\n") && body.contains("\n\n" + expectedFrame), body);
+            assertTrue(row.matches("\\{\"id\":\\d+,\"userEmail\":\"alice@example.com\",\"type\":\"export-excel\","
+                    + "\"messageBody\":\"Your export is ready\",\"link\":\"/api/v1/exports/7/file\",\"status\":\"UNREAD\","
+                    + "\"createTime\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\"}"), row);
+        }
+    }
+
+    @Test
+    void keepaliveCommentArrivesEveryHeartbeat() throws Exception {
+        try (SseClient c = server.stream(ALICE)) {
+            Thread.sleep(2_500);
+            assertTrue(c.comments().size() >= 2, "keep-alives seen: " + c.comments());
+            assertTrue(c.bodyText().contains("\n\n: keepalive\n\n"), c.bodyText());
+        }
+    }
+
+    @Test
+    void seedAliasServesTheSameStream() throws Exception {
+        try (SseClient c = SseClient.open(server.port(), "/business/v1/notification/socket-connection", ALICE, "alice")) {
+            assertEquals(200, c.status());
+            c.awaitPing();
+            long id = server.publish(ALICE, "report", "done");
+            assertEquals(String.valueOf(id), c.next(Duration.ofSeconds(5)).id());
+        }
+    }
+}

@@ -1,0 +1,317 @@
+package dev.ssenotify.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A raw-socket SSE client: sends a real HTTP/1.1 request, de-chunks the body, keeps every
+ * body byte (for byte-exact assertions) and parses events the way the EventSource spec
+ * does (fields id/event/data, comments, dispatch on a blank line). {@link #abort()} closes
+ * with a TCP reset, as a killed browser would.
+ */
+public final class SseClient implements AutoCloseable {
+
+    private final Socket socket;
+    private final int status;
+    private final Map<String, String> headers;
+    private final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
+    private final List<String> comments = new CopyOnWriteArrayList<>();
+    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private final String errorBody;
+    private volatile boolean ended;
+    private volatile String lastEventId = "";
+
+    private SseClient(Socket socket, int status, Map<String, String> headers, String errorBody) {
+        this.socket = socket;
+        this.status = status;
+        this.headers = headers;
+        this.errorBody = errorBody;
+    }
+
+    public static SseClient open(int port, String path, String user, String password) throws IOException {
+        return open(port, path, user, password, Map.of());
+    }
+
+    public static SseClient open(int port, String path, String user, String password, Map<String, String> extraHeaders)
+            throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        s.setSoTimeout(0);
+        StringBuilder req = new StringBuilder();
+        req.append("GET ").append(path).append(" HTTP/1.1\r\n");
+        req.append("Host: 127.0.0.1:").append(port).append("\r\n");
+        req.append("Accept: text/event-stream\r\n");
+        if (user != null) {
+            String token = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+            req.append("Authorization: Basic ").append(token).append("\r\n");
+        }
+        extraHeaders.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
+        req.append("\r\n");
+        OutputStream out = s.getOutputStream();
+        out.write(req.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
+
+        InputStream in = s.getInputStream();
+        String statusLine = readLine(in);
+        int status = Integer.parseInt(statusLine.split(" ")[1]);
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
+            int colon = line.indexOf(':');
+            headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+        }
+        boolean chunked = "chunked".equalsIgnoreCase(headers.get("transfer-encoding"));
+        if (status != 200) {
+            String err = "";
+            String len = headers.get("content-length");
+            if (len != null) {
+                err = new String(in.readNBytes(Integer.parseInt(len)), StandardCharsets.UTF_8);
+            } else if (chunked) {
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                for (byte[] c = readChunk(in); c != null; c = readChunk(in)) {
+                    b.write(c);
+                }
+                err = b.toString(StandardCharsets.UTF_8);
+            }
+            s.close();
+            return new SseClient(s, status, headers, err);
+        }
+        SseClient client = new SseClient(s, status, headers, null);
+        Thread reader = new Thread(() -> client.readLoop(in, chunked), "sse-test-client");
+        reader.setDaemon(true);
+        reader.start();
+        return client;
+    }
+
+    private void readLoop(InputStream in, boolean chunked) {
+        Parser parser = new Parser();
+        try {
+            while (true) {
+                byte[] data;
+                if (chunked) {
+                    data = readChunk(in);
+                    if (data == null) {
+                        break;
+                    }
+                } else {
+                    byte[] buf = new byte[8192];
+                    int n = in.read(buf);
+                    if (n < 0) {
+                        break;
+                    }
+                    data = java.util.Arrays.copyOf(buf, n);
+                }
+                synchronized (body) {
+                    body.write(data);
+                }
+                parser.feed(data);
+            }
+        } catch (IOException e) {
+            // connection reset or closed by us
+        } finally {
+            ended = true;
+        }
+    }
+
+    private final class Parser {
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        private final StringBuilder data = new StringBuilder();
+        private String event = "";
+        private boolean hasData;
+        private boolean lastWasCr;
+
+        void feed(byte[] bytes) {
+            for (byte b : bytes) {
+                if (b == '\n' && lastWasCr) {
+                    lastWasCr = false;
+                    continue;
+                }
+                lastWasCr = b == '\r';
+                if (b == '\n' || b == '\r') {
+                    processLine(line.toString(StandardCharsets.UTF_8));
+                    line.reset();
+                } else {
+                    line.write(b);
+                }
+            }
+        }
+
+        private void processLine(String l) {
+            if (l.isEmpty()) {
+                if (hasData) {
+                    String d = data.toString();
+                    if (d.endsWith("\n")) {
+                        d = d.substring(0, d.length() - 1);
+                    }
+                    events.add(new SseEvent(lastEventId, event.isEmpty() ? "message" : event, d));
+                }
+                data.setLength(0);
+                event = "";
+                hasData = false;
+                return;
+            }
+            if (l.startsWith(":")) {
+                comments.add(l.substring(1).trim());
+                return;
+            }
+            int colon = l.indexOf(':');
+            String field = colon < 0 ? l : l.substring(0, colon);
+            String value = colon < 0 ? "" : l.substring(colon + 1);
+            if (value.startsWith(" ")) {
+                value = value.substring(1);
+            }
+            switch (field) {
+                case "data" -> {
+                    data.append(value).append('\n');
+                    hasData = true;
+                }
+                case "event" -> event = value;
+                case "id" -> lastEventId = value;
+                default -> { }
+            }
+        }
+    }
+
+    /** The next event, or an AssertionError after {@code timeout}. */
+    public SseEvent next(Duration timeout) throws InterruptedException {
+        SseEvent e = events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (e == null) {
+            throw new AssertionError("no SSE event within " + timeout + " (ended=" + ended + ")");
+        }
+        return e;
+    }
+
+    /** The next event, or null if none arrives within {@code timeout}. */
+    public SseEvent poll(Duration timeout) throws InterruptedException {
+        return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits for the {@code --ping--} that opens every stream. */
+    public SseClient awaitPing() throws InterruptedException {
+        SseEvent e = next(Duration.ofSeconds(10));
+        if (!"--ping--".equals(e.data())) {
+            throw new AssertionError("first event should be --ping--, was " + e);
+        }
+        return this;
+    }
+
+    /** Collects events until {@code count} arrived or {@code timeout} passed. */
+    public List<SseEvent> take(int count, Duration timeout) throws InterruptedException {
+        List<SseEvent> got = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (got.size() < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            SseEvent e = events.poll(left, TimeUnit.NANOSECONDS);
+            if (e != null) {
+                got.add(e);
+            }
+        }
+        return got;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String header(String name) {
+        return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+
+    public String errorBody() {
+        return errorBody;
+    }
+
+    public byte[] bodyBytes() {
+        synchronized (body) {
+            return body.toByteArray();
+        }
+    }
+
+    public String bodyText() {
+        return new String(bodyBytes(), StandardCharsets.UTF_8);
+    }
+
+    public List<String> comments() {
+        return comments;
+    }
+
+    public String lastEventId() {
+        return lastEventId;
+    }
+
+    /** True once the server ended the response (or the connection broke). */
+    public boolean ended() {
+        return ended;
+    }
+
+    /** Closes with an RST (SO_LINGER 0), like a killed tab or a dropped network. */
+    public void abort() {
+        try {
+            socket.setSoLinger(true, 0);
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                break;
+            }
+            if (c != '\r') {
+                b.write(c);
+            }
+        }
+        if (c == -1 && b.size() == 0) {
+            throw new EOFException("connection closed");
+        }
+        return b.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] readChunk(InputStream in) throws IOException {
+        String sizeLine = readLine(in);
+        int semi = sizeLine.indexOf(';');
+        int size = Integer.parseInt((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
+        if (size == 0) {
+            readLine(in); // trailer end
+            return null;
+        }
+        byte[] data = in.readNBytes(size);
+        if (data.length < size) {
+            throw new EOFException("chunk cut short");
+        }
+        readLine(in);
+        return data;
+    }
+}

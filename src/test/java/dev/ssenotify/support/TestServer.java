@@ -1,0 +1,149 @@
+package dev.ssenotify.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ssenotify.server.App;
+import dev.ssenotify.server.EmbeddedServer;
+import dev.ssenotify.server.Settings;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.jetty.server.Server;
+
+/**
+ * The real app on embedded Jetty, on a random port, with its own in-memory H2 database and
+ * the users of {@code test-users.properties}. Settings are passed as context init-params.
+ */
+public final class TestServer implements AutoCloseable {
+
+    public static final String ALICE = "alice@example.com";
+    public static final String BOB = "bob@example.com";
+    public static final String E = "e@example.com";
+    public static final String BACKEND = "backend";
+    public static final Map<String, String> PASSWORDS = Map.of(
+            ALICE, "alice", BOB, "bob", E, "e", BACKEND, "backend-secret");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Server server;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestServer(Server server) {
+        this.server = server;
+    }
+
+    public static TestServer start() throws Exception {
+        return start(Map.of());
+    }
+
+    public static TestServer start(Map<String, String> settings) throws Exception {
+        Map<String, String> params = new HashMap<>(defaults());
+        params.putAll(settings);
+        Server server = EmbeddedServer.newServer(0, params);
+        server.start();
+        if (EmbeddedServer.app(server) == null) {
+            server.stop();
+            throw new IllegalStateException("the app did not start; see the log");
+        }
+        return new TestServer(server);
+    }
+
+    /** A fresh in-memory database and the test users. */
+    public static Map<String, String> defaults() throws URISyntaxException {
+        Path users = Path.of(TestServer.class.getResource("/test-users.properties").toURI());
+        return Map.of(
+                Settings.JDBC_URL, "jdbc:h2:mem:test-" + UUID.randomUUID(),
+                Settings.USERS_FILE, users.toString());
+    }
+
+    public int port() {
+        return EmbeddedServer.port(server);
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    public App app() {
+        return EmbeddedServer.app(server);
+    }
+
+    public Server jetty() {
+        return server;
+    }
+
+    /** An open stream of {@code user}, past its {@code --ping--}. */
+    public SseClient stream(String user) throws IOException, InterruptedException {
+        return stream(user, Map.of());
+    }
+
+    public SseClient stream(String user, Map<String, String> headers) throws IOException, InterruptedException {
+        SseClient c = SseClient.open(port(), "/api/v1/notifications/stream", user, PASSWORDS.get(user), headers);
+        if (c.status() != 200) {
+            throw new AssertionError("stream of " + user + " answered " + c.status() + ": " + c.errorBody());
+        }
+        return c.awaitPing();
+    }
+
+    public HttpRequest.Builder request(String path, String user) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20));
+        if (user != null) {
+            b.header("Authorization", basic(user, PASSWORDS.get(user)));
+        }
+        return b;
+    }
+
+    public HttpResponse<String> get(String path, String user) throws IOException, InterruptedException {
+        return send(request(path, user).GET().build());
+    }
+
+    public HttpResponse<String> postJson(String path, String user, String json) throws IOException, InterruptedException {
+        return send(request(path, user).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build());
+    }
+
+    public HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+        return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    /** Publishes as the backend and returns the new row's id. */
+    public long publish(String userEmail, String type, String messageBody) throws IOException, InterruptedException {
+        Map<String, Object> body = new HashMap<>();
+        body.put("userEmail", userEmail);
+        body.put("type", type);
+        body.put("messageBody", messageBody);
+        HttpResponse<String> r = postJson("/api/v1/notifications", BACKEND, JSON.writeValueAsString(body));
+        if (r.statusCode() != 201) {
+            throw new AssertionError("publish answered " + r.statusCode() + ": " + r.body());
+        }
+        return json(r.body()).get("id").asLong();
+    }
+
+    public static JsonNode json(String text) throws IOException {
+        return JSON.readTree(text);
+    }
+
+    public static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Streams the server holds right now. */
+    public int streams() {
+        return app().registry().size();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}
