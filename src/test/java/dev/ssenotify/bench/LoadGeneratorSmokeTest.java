@@ -1,0 +1,64 @@
+package dev.ssenotify.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ssenotify.server.Settings;
+import dev.ssenotify.support.TestServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The load generator end to end against the real app, small: 200 streams of 50 users (4 tabs
+ * each), 1,000 notifications at 1,000/s. The long runs of BENCHMARKS.md are not part of the build.
+ */
+class LoadGeneratorSmokeTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyStreamGetsEveryNotificationOfItsUserExactlyOnce() throws Exception {
+        BenchUsers users = new BenchUsers(50, "bench");
+        Path usersFile = dir.resolve("users.txt");
+        users.write(usersFile, TestServer.BACKEND, TestServer.PASSWORDS.get(TestServer.BACKEND));
+        try (TestServer server = TestServer.start(Map.of(Settings.USERS_FILE, usersFile.toString()))) {
+            LoadGenerator.Options o = new LoadGenerator.Options();
+            o.port = server.port();
+            o.streams = 200;
+            o.users = 50;
+            o.password = "bench";
+            o.rates = new double[] {1000};
+            o.count = 1000;
+            o.sourceAddresses = 2;
+            o.publishConnections = 8;
+            o.label = "smoke";
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            LoadGenerator.Report r = new LoadGenerator(o, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+            String text = BenchReport.text(r);
+            System.out.println(text);
+
+            assertEquals(200, r.ready(), text);
+            assertEquals(0, r.failures(), text);
+            assertEquals(200, server.streams(), text);
+            LoadGenerator.Phase p = r.phases().get(0);
+            assertEquals(1000, p.ok(), text);
+            assertEquals(4000, p.delivery().expected(), text);
+            assertEquals(4000, p.delivery().received(), text);
+            assertEquals(0, p.delivery().missing(), text);
+            assertEquals(0, p.delivery().duplicates(), text);
+            assertEquals(0, p.delivery().misrouted(), text);
+            assertEquals(0, p.delivery().dropped(), text);
+
+            BenchReport.write(r, dir.resolve("smoke"));
+            assertTrue(Files.size(dir.resolve("smoke.png")) > 0);
+            assertTrue(Files.readString(dir.resolve("smoke.csv")).startsWith(BenchReport.CSV_HEADER));
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package dev.ssenotify.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Open-loop publisher: notification {@code i} of a phase is due at {@code start + i / rate},
+ * whatever happened to the earlier ones, and is sent over one of a pool of keep-alive HTTP/1.1
+ * connections (one request in flight per connection, no pipelining). When every connection is
+ * busy, due notifications wait in a backlog; their nonce still carries the scheduled time, so
+ * that wait counts as latency (no coordinated omission).
+ */
+final class Publisher implements AutoCloseable {
+
+    record Result(long sent, long ok, Set<Long> failed, String failures, double achievedRate, Histogram postMicros) {
+    }
+
+    private final InetSocketAddress server;
+    private final String auth;
+    private final BenchUsers users;
+    private final int connections;
+    private final Selector selector;
+    private final Conn[] pool;
+
+    Publisher(InetSocketAddress server, String publisher, String password, BenchUsers users, int connections)
+            throws IOException {
+        this.server = server;
+        this.auth = "Basic " + Base64.getEncoder().encodeToString((publisher + ":" + password).getBytes(StandardCharsets.UTF_8));
+        this.users = users;
+        this.connections = connections;
+        this.selector = Selector.open();
+        this.pool = new Conn[connections];
+    }
+
+    /** Publishes seqs [firstSeq, firstSeq + count) at {@code rate} per second and waits for every answer. */
+    Result run(long firstSeq, long count, double rate) throws IOException {
+        ArrayDeque<Conn> idle = new ArrayDeque<>();
+        // Fresh connections each phase: an idle one may have met the server's idle timeout.
+        for (int i = 0; i < connections; i++) {
+            if (pool[i] != null) {
+                pool[i].channel.close();
+            }
+            pool[i] = new Conn();
+            idle.add(pool[i]);
+        }
+        Set<Long> failed = ConcurrentHashMap.newKeySet();
+        TreeMap<String, Integer> failures = new TreeMap<>();
+        Histogram post = StreamShard.newHistogram();
+        ArrayDeque<long[]> backlog = new ArrayDeque<>();
+        java.util.List<Conn> settle = new java.util.ArrayList<>();
+        double intervalNanos = 1e9 / rate;
+        long start = System.nanoTime() + 1_000_000;
+        long next = 0;
+        long done = 0;
+        long ok = 0;
+        long lastSent = start;
+        while (done < count) {
+            long now = System.nanoTime();
+            while (next < count && start + (long) (next * intervalNanos) <= now) {
+                backlog.add(new long[] {firstSeq + next, start + (long) (next * intervalNanos)});
+                next++;
+            }
+            while (!backlog.isEmpty() && !idle.isEmpty()) {
+                long[] job = backlog.poll();
+                Conn c = idle.poll();
+                try {
+                    c.send(job[0], job[1]);
+                } catch (IOException e) {
+                    c.broken();
+                    settle.add(c);
+                }
+                lastSent = System.nanoTime();
+            }
+            long waitNanos = next < count ? start + (long) (next * intervalNanos) - System.nanoTime() : 50_000_000;
+            if (waitNanos > 200_000) {
+                selector.select(Math.max(1, waitNanos / 1_000_000));
+            } else if (waitNanos > 0) {
+                selector.selectNow();
+                LockSupport.parkNanos(Math.min(waitNanos, 50_000));
+            } else {
+                selector.selectNow();
+            }
+            Set<SelectionKey> keys = selector.selectedKeys();
+            for (Iterator<SelectionKey> it = keys.iterator(); it.hasNext(); ) {
+                SelectionKey k = it.next();
+                it.remove();
+                Conn c = (Conn) k.attachment();
+                try {
+                    if (k.isValid() && k.isConnectable()) {
+                        c.channel.finishConnect();
+                        k.interestOps(SelectionKey.OP_READ);
+                        c.flushPending();
+                    } else if (k.isValid() && k.isReadable()) {
+                        c.read();
+                    }
+                } catch (IOException | RuntimeException e) {
+                    if (c.inFlight) {
+                        c.broken();
+                        settle.add(c);
+                    } else {
+                        c.channel.close();
+                        idle.remove(c);
+                        Conn fresh = new Conn();
+                        pool[indexOf(c)] = fresh;
+                        idle.add(fresh);
+                    }
+                }
+                if (c.finished && !settle.contains(c)) {
+                    settle.add(c);
+                }
+            }
+            for (Conn c : settle) {
+                {
+                    c.finished = false;
+                    c.inFlight = false;
+                    done++;
+                    if (c.status == 201) {
+                        ok++;
+                        post.recordValue(Math.min((System.nanoTime() - c.sentAt) / 1_000, post.getHighestTrackableValue()));
+                    } else {
+                        failed.add(c.seq);
+                        failures.merge("status-" + c.status, 1, Integer::sum);
+                    }
+                    if (c.channel.isOpen()) {
+                        idle.add(c);
+                    } else {
+                        Conn fresh = new Conn();
+                        pool[indexOf(c)] = fresh;
+                        idle.add(fresh);
+                    }
+                }
+            }
+            settle.clear();
+        }
+        double seconds = (lastSent - start) / 1e9;
+        double achieved = count <= 1 || seconds <= 0 ? count : (count - 1) / seconds;
+        StringBuilder f = new StringBuilder();
+        failures.forEach((k, v) -> f.append(f.length() == 0 ? "" : ",").append(k).append('=').append(v));
+        return new Result(count, ok, failed, f.toString(), achieved, post);
+    }
+
+    private int indexOf(Conn c) {
+        for (int i = 0; i < pool.length; i++) {
+            if (pool[i] == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (Conn c : pool) {
+            if (c != null) {
+                c.channel.close();
+            }
+        }
+        selector.close();
+    }
+
+    private final class Conn extends HttpDecoder {
+        final SocketChannel channel;
+        final ByteBuffer in = ByteBuffer.allocate(16 * 1024);
+        ByteBuffer pendingRequest;
+        long seq;
+        long sentAt;
+        boolean finished;
+        boolean inFlight;
+
+        Conn() throws IOException {
+            channel = SocketChannel.open();
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (channel.connect(server)) {
+                channel.register(selector, SelectionKey.OP_READ, this);
+            } else {
+                channel.register(selector, SelectionKey.OP_CONNECT, this);
+            }
+        }
+
+        void send(long seq, long scheduledNanos) throws IOException {
+            this.seq = seq;
+            this.status = 0;
+            this.inFlight = true;
+            String body = "{\"userEmail\":\"" + users.name((int) (seq % users.count()))
+                    + "\",\"type\":\"bench\",\"messageBody\":\"bench " + seq + " " + scheduledNanos + "\"}";
+            byte[] b = body.getBytes(StandardCharsets.US_ASCII);
+            String head = "POST /api/v1/notifications HTTP/1.1\r\nHost: " + server.getHostString() + ":" + server.getPort()
+                    + "\r\nAuthorization: " + auth + "\r\nContent-Type: application/json\r\nContent-Length: " + b.length
+                    + "\r\n\r\n";
+            ByteBuffer req = ByteBuffer.allocate(head.length() + b.length);
+            req.put(head.getBytes(StandardCharsets.US_ASCII)).put(b).flip();
+            sentAt = System.nanoTime();
+            pendingRequest = req;
+            if (channel.isConnected()) {
+                flushPending();
+            }
+        }
+
+        void flushPending() throws IOException {
+            if (pendingRequest == null) {
+                return;
+            }
+            while (pendingRequest.hasRemaining()) {
+                if (channel.write(pendingRequest) == 0) {
+                    throw new IOException("publisher socket buffer full");
+                }
+            }
+            pendingRequest = null;
+        }
+
+        void read() throws IOException {
+            in.clear();
+            int n = channel.read(in);
+            if (n < 0) {
+                throw new IOException("server closed the publisher connection");
+            }
+            in.flip();
+            feed(in);
+        }
+
+        void broken() {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // replaced below
+            }
+            status = -1;
+            finished = true;
+        }
+
+        @Override
+        protected void onBody(byte[] buf, int off, int len) {
+            // the row JSON; the stream frames carry what is measured
+        }
+
+        @Override
+        protected void onMessageEnd() {
+            finished = true;
+        }
+    }
+}
