@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class SseConnection implements WriteListener, AsyncListener {
 
     private static final Logger log = LoggerFactory.getLogger(SseConnection.class);
+    static final int RESPONSE_BUFFER_BYTES = 1024;
 
     private final String user;
     private final String traceId;
@@ -87,6 +88,10 @@ public final class SseConnection implements WriteListener, AsyncListener {
         response.setContentType("text/event-stream;charset=UTF-8");
         response.setHeader("Cache-Control", "no-cache");
         response.setHeader("X-Accel-Buffering", "no");
+        // Every frame is flushed at once, so a big response buffer only costs memory: Jetty
+        // keeps one per open stream (32 KiB by default, from direct memory, which -Xmx also
+        // caps - 16,000 idle streams exhausted a 512 MiB server). Larger frames bypass it.
+        response.setBufferSize(RESPONSE_BUFFER_BYTES);
         AsyncContext ctx = request.startAsync();
         // Containers end async requests after 30 s unless told otherwise; a stream lives
         // until its maximum age (0 = no limit), and dead clients are found by heartbeats.

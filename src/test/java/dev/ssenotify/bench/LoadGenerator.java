@@ -56,7 +56,7 @@ public final class LoadGenerator {
         public double warmupRate = 1000;
         public int sourceAddresses = 4;
         public int processes = 0;
-        public int streamsPerProcess = 9_500;
+        public int streamsPerProcess = 10_000;
         public int publishConnections = 32;
         public long serverPid = 0;
         public long drainMillis = 10_000;

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Benchmarks of BENCHMARKS.md. Each scenario starts a fresh server (java -Xmx512m -jar
+# target/sse-notify-standalone.jar, H2 file database in a temp dir, generated users), runs the
+# load generator against it and stops it. Results go to bench/results/<scenario>.{txt,csv,png}.
+#
+#   bench/bench.sh build                     # mvn package + the generator's classpath
+#   bench/bench.sh capacity|targeted|sweep|multitab|all
+#   bench/bench.sh server USERS              # just a server (pid in target/bench/server.pid)
+#   bench/bench.sh gen --streams N ...       # just the generator, against the running server
+#   bench/bench.sh stop
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${PORT:-18080}
+WORK=target/bench
+CP_FILE=target/bench-classpath.txt
+SERVER_OPTS=${SERVER_OPTS:-}
+mkdir -p "$WORK" bench/results
+
+build() {
+  mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=$CP_FILE -Dmdep.includeScope=test
+}
+
+classpath() {
+  [ -f $CP_FILE ] && [ -f target/sse-notify-standalone.jar ] || build
+  echo "target/test-classes:target/classes:$(cat $CP_FILE)"
+}
+
+server() {
+  local users=$1
+  stop
+  local dir; dir=$(mktemp -d /tmp/sse-notify-bench.XXXXXX)
+  java -cp "$(classpath)" dev.ssenotify.bench.LoadGenerator users-file "$dir/users.txt" --users "$users" >/dev/null
+  PORT=$PORT SSE_NOTIFY_USERS_FILE="$dir/users.txt" SSE_NOTIFY_JDBC_URL="jdbc:h2:file:$dir/notify" \
+    SSE_NOTIFY_MAX_STREAMS=20000 \
+    java -Xmx512m $SERVER_OPTS -jar target/sse-notify-standalone.jar > "$WORK/server.log" 2>&1 &
+  echo $! > "$WORK/server.pid"
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { echo "server did not start, see $WORK/server.log"; exit 1; }
+  echo "server pid $(cat $WORK/server.pid) on $PORT, db and users in $dir"
+}
+
+stop() {
+  if [ -f "$WORK/server.pid" ]; then
+    local pid; pid=$(cat "$WORK/server.pid")
+    kill "$pid" 2>/dev/null && while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+    rm -f "$WORK/server.pid"
+  fi
+}
+
+gen() {
+  java -Xmx1g -XX:+UseSerialGC -cp "$(classpath)" dev.ssenotify.bench.LoadGenerator --port "$PORT" \
+    --server-pid "$(cat $WORK/server.pid)" "$@"
+}
+
+scenario() {
+  local name=$1 users=$2; shift 2
+  server "$users"
+  uptime | tee "bench/results/$name.load.txt"
+  gen --label "$name" --out "bench/results/$name" "$@" || { stop; exit 1; }
+  uptime | tee -a "bench/results/$name.load.txt"
+  stop
+}
+
+case "${1:-}" in
+  build) build ;;
+  server) server "$2" ;;
+  gen) shift; gen "$@" ;;
+  stop) stop ;;
+  capacity) scenario capacity 19500 --streams 19500 --users 19500 --rates 0 --hold-seconds 5 ;;
+  targeted) scenario targeted 10000 --streams 10000 --users 10000 --rates 5000 --seconds 10 \
+              --warmup-seconds 5 --warmup-rate 2000 ;;
+  sweep) scenario sweep 10000 --streams 10000 --users 10000 --rates 1000,2500,5000,7500,10000,12500,15000 \
+              --seconds 10 --warmup-seconds 5 --warmup-rate 2000 ;;
+  multitab) scenario multitab 100 --streams 1000 --users 100 --rates 1000 --seconds 10 \
+              --warmup-seconds 5 --warmup-rate 1000 ;;
+  all) "$0" capacity; "$0" targeted; "$0" multitab; "$0" sweep ;;
+  *) sed -n 2,11p "$0"; exit 2 ;;
+esac
