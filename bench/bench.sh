@@ -32,7 +32,7 @@ server() {
   java -cp "$(classpath)" dev.ssenotify.bench.LoadGenerator users-file "$dir/users.txt" --users "$users" >/dev/null
   PORT=$PORT SSE_NOTIFY_USERS_FILE="$dir/users.txt" SSE_NOTIFY_JDBC_URL="jdbc:h2:file:$dir/notify" \
     SSE_NOTIFY_MAX_STREAMS=20000 \
-    java -Xmx512m $SERVER_OPTS -jar target/sse-notify-standalone.jar > "$WORK/server.log" 2>&1 &
+    java -Xmx512m $SERVER_OPTS -jar "${JAR:-target/sse-notify-standalone.jar}" > "$WORK/server.log" 2>&1 &
   echo $! > "$WORK/server.pid"
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
@@ -69,13 +69,18 @@ case "${1:-}" in
   server) server "$2" ;;
   gen) shift; gen "$@" ;;
   stop) stop ;;
-  capacity) scenario capacity 19500 --streams 19500 --users 19500 --rates 0 --hold-seconds 5 ;;
-  targeted) scenario targeted 10000 --streams 10000 --users 10000 --rates 5000 --seconds 10 \
-              --warmup-seconds 5 --warmup-rate 2000 ;;
-  sweep) scenario sweep 10000 --streams 10000 --users 10000 --rates 1000,2500,5000,7500,10000,12500,15000 \
-              --seconds 10 --warmup-seconds 5 --warmup-rate 2000 ;;
-  multitab) scenario multitab 100 --streams 1000 --users 100 --rates 1000 --seconds 10 \
-              --warmup-seconds 5 --warmup-rate 1000 ;;
+  # capacity: a cold server first (memory per stream, cold connect), then the same server again (warm connect).
+  capacity) server 19500; uptime | tee bench/results/capacity.load.txt
+            gen --label capacity-cold --out bench/results/capacity-cold --streams 19500 --users 19500 --rates 0 --hold-seconds 5
+            gen --label capacity-warm --out bench/results/capacity-warm --streams 19500 --users 19500 --rates 0 --hold-seconds 5
+            uptime | tee -a bench/results/capacity.load.txt; stop ;;
+  # targeted: 20 s of warm-up (the JIT), then three 10 s runs at 5,000/s.
+  targeted) scenario targeted 10000 --streams 10000 --users 10000 --rates 5000,5000,5000 --seconds 10 \
+              --warmup-seconds 20 --warmup-rate 3000 --publish-connections 16 ;;
+  sweep) scenario sweep 10000 --streams 10000 --users 10000 --rates 2500,5000,7500,10000,12500,15000 \
+              --seconds 10 --warmup-seconds 20 --warmup-rate 3000 --publish-connections 32 ;;
+  multitab) scenario multitab 100 --streams 1000 --users 100 --rates 1000,1000,1000 --seconds 10 \
+              --warmup-seconds 20 --warmup-rate 1000 --publish-connections 16 ;;
   all) "$0" capacity; "$0" targeted; "$0" multitab; "$0" sweep ;;
   *) sed -n 2,11p "$0"; exit 2 ;;
 esac
