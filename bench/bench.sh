@@ -32,7 +32,7 @@ server() {
   java -cp "$(classpath)" dev.ssenotify.bench.LoadGenerator users-file "$dir/users.txt" --users "$users" >/dev/null
   PORT=$PORT SSE_NOTIFY_USERS_FILE="$dir/users.txt" SSE_NOTIFY_JDBC_URL="jdbc:h2:file:$dir/notify" \
     SSE_NOTIFY_MAX_STREAMS=20000 \
-    java -Xmx512m $SERVER_OPTS -jar "${JAR:-target/sse-notify-standalone.jar}" > "$WORK/server.log" 2>&1 &
+    java -Xmx512m -Xlog:gc:file=$WORK/gc.log $SERVER_OPTS -jar "${JAR:-target/sse-notify-standalone.jar}" > "$WORK/server.log" 2>&1 &
   echo $! > "$WORK/server.pid"
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
@@ -72,6 +72,8 @@ case "${1:-}" in
   # capacity: a cold server first (memory per stream, cold connect), then the same server again (warm connect).
   capacity) server 19500; uptime | tee bench/results/capacity.load.txt
             gen --label capacity-cold --out bench/results/capacity-cold --streams 19500 --users 19500 --rates 0 --hold-seconds 5
+            # A closed client is noticed at the next keep-alive write (15 s): wait until the server dropped them.
+            for _ in $(seq 1 60); do curl -s "http://127.0.0.1:$PORT/health" | grep -q '"streams":0' && break; sleep 1; done
             gen --label capacity-warm --out bench/results/capacity-warm --streams 19500 --users 19500 --rates 0 --hold-seconds 5
             uptime | tee -a bench/results/capacity.load.txt; stop ;;
   # targeted: 20 s of warm-up (the JIT), then three 10 s runs at 5,000/s.

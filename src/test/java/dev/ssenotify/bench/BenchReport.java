@@ -25,7 +25,7 @@ final class BenchReport {
 
     static final String CSV_HEADER = "label,streams,users,target_rate,achieved_rate,sent,ok,expected_deliveries,received,"
             + "missing,duplicates,misrouted,dropped_streams,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,post_p99_ms,"
-            + "server_cpu_s,cpu_s_per_1000";
+            + "send_lag_p99_ms,server_cpu_s,cpu_s_per_1000";
 
     private BenchReport() {
     }
@@ -34,10 +34,11 @@ final class BenchReport {
         var d = p.delivery();
         return String.format(Locale.ROOT,
                 "%-8s sent %d ok %d (%s) achieved %.0f/s | deliveries %d/%d missing %d dup %d misrouted %d dropped %d | "
-                        + "p50 %.2f p90 %.2f p99 %.2f p99.9 %.2f max %.2f ms | POST p99 %.2f ms | server CPU %.2f s = %.3f s/1000",
+                        + "p50 %.2f p90 %.2f p99 %.2f p99.9 %.2f max %.2f ms | POST p99 %.2f ms, send lag p99 %.2f ms | server CPU %.2f s = %.3f s/1000",
                 p.name(), p.sent(), p.ok(), p.postFailures().isEmpty() ? "no failures" : p.postFailures(), p.achievedRate(),
                 d.received(), d.expected(), d.missing(), d.duplicates(), d.misrouted(), d.dropped(),
-                p.ms(50), p.ms(90), p.ms(99), p.ms(99.9), p.maxMs(), p.postP99Ms(), p.serverCpuSeconds(), p.cpuPer1000());
+                p.ms(50), p.ms(90), p.ms(99), p.ms(99.9), p.maxMs(), p.postP99Ms(), p.sendLagP99Ms(), p.serverCpuSeconds(),
+                p.cpuPer1000());
     }
 
     static String text(Report r) {
@@ -71,10 +72,11 @@ final class BenchReport {
         StringBuilder csv = new StringBuilder(CSV_HEADER).append('\n');
         for (Phase p : r.phases()) {
             var d = p.delivery();
-            csv.append(String.format(Locale.ROOT, "%s,%d,%d,%.0f,%.1f,%d,%d,%d,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.2f,%.4f%n",
+            csv.append(String.format(Locale.ROOT, "%s,%d,%d,%.0f,%.1f,%d,%d,%d,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.2f,%.4f%n",
                     r.options().label, r.options().streams, r.options().users, p.targetRate(), p.achievedRate(), p.sent(),
                     p.ok(), d.expected(), d.received(), d.missing(), d.duplicates(), d.misrouted(), d.dropped(),
-                    p.ms(50), p.ms(90), p.ms(99), p.ms(99.9), p.maxMs(), p.postP99Ms(), p.serverCpuSeconds(), p.cpuPer1000()));
+                    p.ms(50), p.ms(90), p.ms(99), p.ms(99.9), p.maxMs(), p.postP99Ms(), p.sendLagP99Ms(), p.serverCpuSeconds(),
+                    p.cpuPer1000()));
         }
         Files.writeString(Path.of(prefix + ".csv"), csv.toString(), StandardCharsets.UTF_8);
         chart(r, Path.of(prefix + ".png"));

@@ -106,7 +106,7 @@ public final class LoadGenerator {
 
     /** One publishing phase, measured. */
     public record Phase(String name, double targetRate, long sent, long ok, String postFailures, double achievedRate,
-                        PhaseResult delivery, double postP99Ms, double serverCpuSeconds) {
+                        PhaseResult delivery, double postP99Ms, double sendLagP99Ms, double serverCpuSeconds) {
         double ms(double percentile) {
             return delivery.latencyMicros().getValueAtPercentile(percentile) / 1000.0;
         }
@@ -251,7 +251,7 @@ public final class LoadGenerator {
         }
         double cpu = probe == null ? Double.NaN : probe.cpuSeconds() - cpu0;
         return new Phase(name, rate, pr.sent(), pr.ok(), pr.failures(), pr.achievedRate(), total,
-                pr.postMicros().getValueAtPercentile(99) / 1000.0, cpu);
+                pr.postMicros().getValueAtPercentile(99) / 1000.0, pr.sendLagMicros().getValueAtPercentile(99) / 1000.0, cpu);
     }
 
     private List<InetAddress> sources() throws IOException {

@@ -26,7 +26,8 @@ import org.HdrHistogram.Histogram;
  */
 final class Publisher implements AutoCloseable {
 
-    record Result(long sent, long ok, Set<Long> failed, String failures, double achievedRate, Histogram postMicros) {
+    record Result(long sent, long ok, Set<Long> failed, String failures, double achievedRate, Histogram postMicros,
+                  Histogram sendLagMicros) {
     }
 
     private final InetSocketAddress server;
@@ -60,6 +61,7 @@ final class Publisher implements AutoCloseable {
         Set<Long> failed = ConcurrentHashMap.newKeySet();
         TreeMap<String, Integer> failures = new TreeMap<>();
         Histogram post = StreamShard.newHistogram();
+        Histogram lag = StreamShard.newHistogram();
         ArrayDeque<long[]> backlog = new ArrayDeque<>();
         java.util.List<Conn> settle = new java.util.ArrayList<>();
         double intervalNanos = 1e9 / rate;
@@ -77,6 +79,7 @@ final class Publisher implements AutoCloseable {
             while (!backlog.isEmpty() && !idle.isEmpty()) {
                 long[] job = backlog.poll();
                 Conn c = idle.poll();
+                lag.recordValue(Math.min(Math.max(0, (System.nanoTime() - job[1]) / 1_000), lag.getHighestTrackableValue()));
                 try {
                     c.send(job[0], job[1]);
                 } catch (IOException e) {
@@ -150,7 +153,7 @@ final class Publisher implements AutoCloseable {
         double achieved = count <= 1 || seconds <= 0 ? count : (count - 1) / seconds;
         StringBuilder f = new StringBuilder();
         failures.forEach((k, v) -> f.append(f.length() == 0 ? "" : ",").append(k).append('=').append(v));
-        return new Result(count, ok, failed, f.toString(), achieved, post);
+        return new Result(count, ok, failed, f.toString(), achieved, post, lag);
     }
 
     private int indexOf(Conn c) {
