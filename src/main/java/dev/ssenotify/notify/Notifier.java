@@ -24,10 +24,17 @@ public final class Notifier {
     private final Jdbi jdbi;
     private final NotificationBus bus;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+    private final Runnable onPublished;
 
     public Notifier(Jdbi jdbi, NotificationBus bus) {
+        this(jdbi, bus, () -> { });
+    }
+
+    /** @param onPublished runs once per recorded notification (metrics); must be cheap */
+    public Notifier(Jdbi jdbi, NotificationBus bus, Runnable onPublished) {
         this.jdbi = jdbi;
         this.bus = bus;
+        this.onPublished = onPublished;
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -42,6 +49,7 @@ public final class Notifier {
                     dao -> dao.insert(n.userEmail(), n.type(), n.messageBody(), n.link(), now));
             Notification row = new Notification(id, n.userEmail(), n.type(), n.messageBody(), n.link(),
                     Notification.UNREAD, now);
+            onPublished.run();
             bus.publish(row);
             return row;
         } finally {

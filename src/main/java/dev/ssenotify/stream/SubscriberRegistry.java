@@ -24,15 +24,31 @@ public final class SubscriberRegistry {
     private final int maxPerUser;
     private final int maxTotal;
     private final Duration stallLimit;
+    private final StreamEvents events;
     private volatile boolean shutDown;
 
     public SubscriberRegistry(int maxPerUser, int maxTotal, Duration stallLimit) {
+        this(maxPerUser, maxTotal, stallLimit, StreamEvents.NONE);
+    }
+
+    public SubscriberRegistry(int maxPerUser, int maxTotal, Duration stallLimit, StreamEvents events) {
         this.maxPerUser = maxPerUser;
         this.maxTotal = maxTotal;
         this.stallLimit = stallLimit;
+        this.events = events;
     }
 
     public Admission register(SseConnection c) {
+        Admission a = admit(c);
+        if (a == Admission.ADMITTED) {
+            events.opened();
+        } else {
+            events.refused(a);
+        }
+        return a;
+    }
+
+    private Admission admit(SseConnection c) {
         if (shutDown) {
             return Admission.SHUT_DOWN;
         }
@@ -57,6 +73,7 @@ public final class SubscriberRegistry {
             total.decrementAndGet();
             return Admission.USER_CAP;
         }
+        c.observe(events);
         c.onClose(this::remove);
         return Admission.ADMITTED;
     }
@@ -84,6 +101,7 @@ public final class SubscriberRegistry {
             }
             return set.isEmpty() ? null : set;
         });
+        events.closed(c.closeReason());
     }
 
     /** Hands a committed row to every stream of its user; encodes the frame once. */
@@ -92,7 +110,7 @@ public final class SubscriberRegistry {
         if (streams == null) {
             return;
         }
-        Delivery d = new Delivery(n.id(), SseFrames.notification(n));
+        Delivery d = new Delivery(n.id(), SseFrames.notification(n), System.nanoTime());
         for (SseConnection c : streams) {
             c.deliver(d);
         }
@@ -120,6 +138,17 @@ public final class SubscriberRegistry {
 
     public int size() {
         return total.get();
+    }
+
+    /** Bytes waiting in every stream's queue; walks all streams, so for scrapes, not hot paths. */
+    public long queuedBytes() {
+        long sum = 0;
+        for (Set<SseConnection> set : byUser.values()) {
+            for (SseConnection c : set) {
+                sum += c.queuedBytes();
+            }
+        }
+        return sum;
     }
 
     public int size(String user) {
