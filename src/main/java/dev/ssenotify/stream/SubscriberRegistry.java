@@ -46,6 +46,9 @@ public final class SubscriberRegistry {
         if (current != null && current.size() >= maxPerUser) {
             dropDead(current);
         }
+        // Set before the stream becomes visible, so a close that races with this method
+        // (shutdown, a failed write) still removes it.
+        c.onClose(this::remove);
         boolean[] added = {false};
         byUser.compute(c.user(), (user, set) -> {
             Set<SseConnection> s = set != null ? set : ConcurrentHashMap.newKeySet();
@@ -59,7 +62,6 @@ public final class SubscriberRegistry {
             total.decrementAndGet();
             return Admission.USER_CAP;
         }
-        c.onClose(this::remove);
         return Admission.ADMITTED;
     }
 
