@@ -1,5 +1,6 @@
 package dev.ssenotify.server;
 
+import dev.ssenotify.api.ErrorServlet;
 import dev.ssenotify.api.HealthServlet;
 import dev.ssenotify.api.NotificationsServlet;
 import dev.ssenotify.api.PageServlet;
@@ -88,6 +89,7 @@ public final class AppListener implements ServletContextListener {
                 "/api/v1/notifications");
         add(ctx, "health", new HealthServlet(app.database().jdbi(), app.registry()), null, "/health");
         add(ctx, "page", new PageServlet(), only(ROLE_USER), "", "/index.html");
+        add(ctx, "error", new ErrorServlet(), null, ErrorServlet.PATH);
         // Unconstrained on purpose: SSE_NOTIFY_METRICS_ROLE decides inside (empty = open).
         add(ctx, "metrics", new MetricsServlet(app.metrics(), settings.metricsRole()), null, "/metrics");
         log.info("sign-in: {}; /metrics {}", tokenSignIn ? "signed JWT or container login" : "container login",
