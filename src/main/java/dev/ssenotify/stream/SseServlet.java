@@ -68,7 +68,8 @@ public final class SseServlet extends HttpServlet {
         }
 
         String user = principal.getName();
-        SseConnection conn = new SseConnection(user, traceId, req.getRemoteAddr() + ":" + req.getRemotePort(),
+        String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
+        SseConnection conn = new SseConnection(user, traceId, remote,
                 settings.queueBytes());
         switch (registry.register(conn)) {
             case ADMITTED -> { }
@@ -95,7 +96,7 @@ public final class SseServlet extends HttpServlet {
             throw e;
         }
         log.info("stream opened user={} traceId={} remote={} lastEventId={} streams={}",
-                user, traceId, req.getRemoteAddr(), after, registry.size());
+                user, traceId, remote, after, registry.size());
         replay(conn, user, after);
     }
 
