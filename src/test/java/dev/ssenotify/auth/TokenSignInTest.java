@@ -229,6 +229,14 @@ class TokenSignInTest {
     }
 
     @Test
+    void metricsRoleAcceptsATokenHoldingThatRole() throws Exception {
+        server.close();
+        server = TestServer.start(Map.of(Settings.JWT_HS256_SECRET, SECRET, Settings.METRICS_ROLE, "ops"));
+        assertEquals(200, getWithBearer("/metrics", hs256(claims("prometheus", "ops").build())).statusCode());
+        assertEquals(403, getWithBearer("/metrics", hs256(claims(ALICE, "user").build())).statusCode());
+    }
+
+    @Test
     void unreadableRs256KeyStopsStartUp() {
         assertThrows(Exception.class, () -> TestServer.start(
                 Map.of(Settings.JWT_RS256_PUBLIC_KEY, dir.resolve("missing.pem").toString())).close());
