@@ -1,0 +1,54 @@
+package dev.ssenotify.notify;
+
+import static dev.ssenotify.support.TestServer.ALICE;
+
+import dev.ssenotify.support.SseClient;
+import dev.ssenotify.support.SseEvent;
+import dev.ssenotify.support.TestPostgres;
+import dev.ssenotify.support.TestServer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * Cross-node latency: publish on node A (POST, timed from just before the request is sent) to
+ * the frame parsed by a raw-socket client of node B, one notification at a time, on one real
+ * PostgreSQL. Not a test (it runs for a while); run it with
+ * {@code mvn -q test-compile exec:java}-style tooling or plain {@code java -cp}, see README.
+ * Arguments: [count] (default 1000), after 100 unmeasured warm-up notifications.
+ */
+public final class CrossNodeLatency {
+
+    public static void main(String[] args) throws Exception {
+        int count = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+        try (TestPostgres pg = TestPostgres.startNew()) {
+            String url = pg.url(pg.newDatabase());
+            try (TestServer a = TestServer.node(url, Map.of()); TestServer b = TestServer.node(url, Map.of());
+                 SseClient onB = b.stream(ALICE)) {
+                for (int i = 0; i < 100; i++) {
+                    once(a, onB, i);
+                }
+                long[] micros = new long[count];
+                for (int i = 0; i < count; i++) {
+                    micros[i] = once(a, onB, i);
+                }
+                Arrays.sort(micros);
+                System.out.printf("cross-node latency over %d notifications: median %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                        count, micros[count / 2] / 1000.0, micros[(int) Math.ceil(count * 0.99) - 1] / 1000.0,
+                        micros[count - 1] / 1000.0);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static long once(TestServer a, SseClient onB, int i) throws Exception {
+        long started = System.nanoTime();
+        long id = a.publish(ALICE, "latency", "n" + i);
+        SseEvent e = onB.next(Duration.ofSeconds(10));
+        long took = (System.nanoTime() - started) / 1000;
+        if (!e.id().equals(String.valueOf(id))) {
+            throw new AssertionError("expected id " + id + ", got " + e);
+        }
+        return took;
+    }
+}
