@@ -79,6 +79,7 @@ public final class PostgresBus implements NotificationBus {
     private final Map<String, Long> lastDelivered = new HashMap<>();
 
     private volatile long reconnects;
+    private volatile long caughtUpRows;
 
     private PostgresBus(String jdbcUrl, Jdbi jdbi, SubscriberRegistry registry, int replayLimit) {
         this.jdbcUrl = jdbcUrl;
@@ -132,6 +133,11 @@ public final class PostgresBus implements NotificationBus {
         return reconnects;
     }
 
+    /** Rows read back from the table by catch-ups (a row read for several streams counts once per read). */
+    public long caughtUpRows() {
+        return caughtUpRows;
+    }
+
     private long connectAndListen() throws SQLException {
         Properties props = new Properties();
         props.setProperty("ApplicationName", LISTENER_APPLICATION_NAME);
@@ -173,8 +179,10 @@ public final class PostgresBus implements NotificationBus {
                     reconnects++;
                     log.info("LISTEN {} re-established; catching up {} local stream(s) from the table",
                             CHANNEL, registry.size());
+                    long before = caughtUpRows;
                     catchUpAll();
                     listenedFrom = from;
+                    log.info("caught up: {} row(s) read back from the table", caughtUpRows - before);
                     backoff = MIN_BACKOFF;
                     lastTraffic = System.nanoTime();
                 }
@@ -250,6 +258,7 @@ public final class PostgresBus implements NotificationBus {
             @Override
             public List<Notification> after(String user, long afterId, int limit) {
                 List<Notification> found = readTwice(dao -> dao.after(user, afterId, limit));
+                caughtUpRows += found.size();
                 if (!found.isEmpty()) {
                     lastDelivered.merge(user, found.get(found.size() - 1).id(), Math::max);
                 }

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -108,6 +107,17 @@ class PostgresClusterTest {
     }
 
     @Test
+    void oneUsersRowsPublishedConcurrentlyOnBothNodesReachEveryStreamInIdOrder() throws Exception {
+        List<SseClient> streams = openStreams();
+        try {
+            new Publisher(240).finish();
+            assertEveryStreamGotEveryRowOnce(streams);
+        } finally {
+            streams.forEach(SseClient::close);
+        }
+    }
+
+    @Test
     void everyStreamGetsEveryRowOnceWhenTheListenConnectionIsKilledWhilePublishing() throws Exception {
         List<SseClient> streams = openStreams();
         try {
@@ -123,6 +133,7 @@ class PostgresClusterTest {
             assertTrue(((PostgresBus) a.app().bus()).reconnects() >= 1, "node A re-listened");
             assertTrue(((PostgresBus) b.app().bus()).reconnects() >= 1, "node B re-listened");
             assertEveryStreamGotEveryRowOnce(streams);
+            assertTrue(caughtUpRows() > 0, "rows committed while nobody listened were read back from the table");
         } finally {
             streams.forEach(SseClient::close);
         }
@@ -140,6 +151,7 @@ class PostgresClusterTest {
             publisher.finish();
 
             assertEveryStreamGotEveryRowOnce(streams);
+            System.out.println("rows read back by catch-ups after the restart: " + caughtUpRows());
         } finally {
             streams.forEach(SseClient::close);
         }
@@ -205,6 +217,10 @@ class PostgresClusterTest {
         }
     }
 
+    private long caughtUpRows() {
+        return ((PostgresBus) a.app().bus()).caughtUpRows() + ((PostgresBus) b.app().bus()).caughtUpRows();
+    }
+
     private List<String> ids(String user) throws Exception {
         return pg.longs(db, "SELECT id FROM notification_log WHERE user_email = '" + user + "' ORDER BY id")
                 .stream().map(String::valueOf).toList();
@@ -229,23 +245,32 @@ class PostgresClusterTest {
         }
     }
 
-    /** Publishes {@code count} rows from a thread, alternating nodes, 2/3 for alice and 1/3 for bob. */
+    /**
+     * Publishes {@code count} rows from two threads at once, one per node, each 2/3 for alice
+     * and 1/3 for bob: one user's rows are inserted concurrently on both nodes.
+     */
     private final class Publisher {
         private final AtomicInteger published = new AtomicInteger();
-        private final AtomicBoolean failed = new AtomicBoolean();
         private final CompletableFuture<Void> done;
 
         Publisher(int count) {
-            done = CompletableFuture.runAsync(() -> {
+            done = CompletableFuture.allOf(publishFrom(a, count / 2), publishFrom(b, count - count / 2));
+        }
+
+        private CompletableFuture<Void> publishFrom(TestServer node, int count) {
+            return CompletableFuture.runAsync(() -> {
                 try {
                     for (int i = 0; i < count; i++) {
-                        publishRetrying(i % 2 == 0 ? a : b, i % 3 == 2 ? BOB : ALICE, "row " + i);
+                        publishRetrying(node, i % 3 == 2 ? BOB : ALICE, "row " + i);
                         published.incrementAndGet();
                     }
                 } catch (Exception e) {
-                    failed.set(true);
                     throw new IllegalStateException(e);
                 }
+            }, runnable -> {
+                Thread t = new Thread(runnable, "test-publisher-" + node.port());
+                t.setDaemon(true);
+                t.start();
             });
         }
 
