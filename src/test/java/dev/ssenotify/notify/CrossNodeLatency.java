@@ -13,9 +13,9 @@ import java.util.Map;
 /**
  * Cross-node latency: publish on node A (POST, timed from just before the request is sent) to
  * the frame parsed by a raw-socket client of node B, one notification at a time, on one real
- * PostgreSQL. Not a test (it runs for a while); run it with
- * {@code mvn -q test-compile exec:java}-style tooling or plain {@code java -cp}, see README.
- * Arguments: [count] (default 1000), after 100 unmeasured warm-up notifications.
+ * PostgreSQL. Not a test (it runs for half a minute); run it with {@code java -cp} as the
+ * README shows. Argument: the number of notifications measured (default 1000), after 100
+ * unmeasured warm-up ones.
  */
 public final class CrossNodeLatency {
 
