@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.ToLongFunction;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.postgresql.PGConnection;
@@ -45,9 +46,9 @@ import org.slf4j.LoggerFactory;
  * backoff, LISTENs again, and only then catches every local stream up from the table from the
  * last id that stream sent ({@link SubscriberRegistry#catchUp}): rows held by the gate during
  * the read and rows read are merged without gap or duplicate. A stream that has sent no row
- * yet starts from the newest id of its user this node has delivered, or else from the newest
- * id in the table when the dropped connection started listening (every row above it committed
- * later, so it was either announced before the drop or missed).
+ * yet starts from the newest id of its user announced to this node before the drop, or else
+ * from the newest id in the table when the dropped connection started listening (every row
+ * above it committed later, so it was either announced before the drop or missed).
  */
 public final class PostgresBus implements NotificationBus {
 
@@ -63,6 +64,7 @@ public final class PostgresBus implements NotificationBus {
     private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     private static final Duration FIRST_REPLAY_WAIT = Duration.ofSeconds(10);
+    private static final int MAX_TRACKED_USERS = 100_000;
 
     private final String jdbcUrl;
     private final Jdbi jdbi;
@@ -75,8 +77,15 @@ public final class PostgresBus implements NotificationBus {
     private Connection listen;
     /** The newest id in the table when the current LISTEN began. */
     private long listenedFrom;
-    /** Per user with local streams: the newest id this node handed to them. */
-    private final Map<String, Long> lastDelivered = new HashMap<>();
+    /**
+     * Per user announced during the current LISTEN: the newest id.
+     * A stream that has sent no row yet catches up from here, so it is not handed rows that
+     * were announced before it opened. Cleared at each reconnect (every id in it is then at or
+     * below {@link #listenedFrom}); over {@link #MAX_TRACKED_USERS} the users without local
+     * streams are forgotten, which only means such a user's next stream may get a few older
+     * rows after a drop, never a gap.
+     */
+    private final Map<String, Long> lastAnnounced = new HashMap<>();
 
     private volatile long reconnects;
     private volatile long caughtUpRows;
@@ -182,6 +191,8 @@ public final class PostgresBus implements NotificationBus {
                     long before = caughtUpRows;
                     catchUpAll();
                     listenedFrom = from;
+                    // Every id announced or read so far is at or below the new listenedFrom.
+                    lastAnnounced.clear();
                     log.info("caught up: {} row(s) read back from the table", caughtUpRows - before);
                     backoff = MIN_BACKOFF;
                     lastTraffic = System.nanoTime();
@@ -240,41 +251,40 @@ public final class PostgresBus implements NotificationBus {
             r[1] = Math.max(r[1], id);
         }
         range.forEach((user, r) -> {
+            lastAnnounced.merge(user, r[1], Math::max);
             if (registry.size(user) == 0) {
-                lastDelivered.remove(user);
                 return;
             }
             List<Notification> rows = jdbi.withExtension(NotificationDao.class, dao -> dao.between(user, r[0] - 1, r[1]));
             for (Notification row : rows) {
                 registry.deliver(row);
             }
-            lastDelivered.merge(user, r[1], Math::max);
         });
+        if (lastAnnounced.size() > MAX_TRACKED_USERS) {
+            lastAnnounced.keySet().removeIf(user -> registry.size(user) == 0);
+        }
     }
 
     private void catchUpAll() {
-        lastDelivered.keySet().removeIf(user -> registry.size(user) == 0);
         SubscriberRegistry.MissedRows rows = new SubscriberRegistry.MissedRows() {
             @Override
             public List<Notification> after(String user, long afterId, int limit) {
                 List<Notification> found = readTwice(dao -> dao.after(user, afterId, limit));
                 caughtUpRows += found.size();
-                if (!found.isEmpty()) {
-                    lastDelivered.merge(user, found.get(found.size() - 1).id(), Math::max);
-                }
                 return found;
             }
 
             @Override
             public long maxId(String user, long afterId) {
-                long max = readTwice(dao -> dao.maxId(user)).orElse(afterId);
-                lastDelivered.merge(user, max, Math::max);
-                return max;
+                return readTwice(dao -> dao.maxId(user)).orElse(afterId);
             }
         };
-        long floor = listenedFrom;
-        List<SseConnection> pending = registry.catchUp(registry.streams(), rows,
-                user -> Math.max(floor, lastDelivered.getOrDefault(user, 0L)), replayLimit);
+        // What was known when the connection dropped: the reads below must not raise it, or a
+        // stream that becomes live later with nothing sent would skip rows read for others.
+        long listened = listenedFrom;
+        Map<String, Long> announced = new HashMap<>(lastAnnounced);
+        ToLongFunction<String> floor = user -> Math.max(listened, announced.getOrDefault(user, 0L));
+        List<SseConnection> pending = registry.catchUp(registry.streams(), rows, floor, replayLimit);
         // Streams still in their first replay cannot be held yet; that replay may have read the
         // table before the missed rows committed, so they are caught up once it is done.
         long deadline = System.nanoTime() + FIRST_REPLAY_WAIT.toNanos();
@@ -289,8 +299,7 @@ public final class PostgresBus implements NotificationBus {
                 Thread.currentThread().interrupt();
                 return;
             }
-            pending = registry.catchUp(pending, rows,
-                    user -> Math.max(floor, lastDelivered.getOrDefault(user, 0L)), replayLimit);
+            pending = registry.catchUp(pending, rows, floor, replayLimit);
         }
     }
 

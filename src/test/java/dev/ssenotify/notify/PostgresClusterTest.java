@@ -2,6 +2,7 @@ package dev.ssenotify.notify;
 
 import static dev.ssenotify.support.TestServer.ALICE;
 import static dev.ssenotify.support.TestServer.BOB;
+import static dev.ssenotify.support.TestServer.E;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -154,6 +155,31 @@ class PostgresClusterTest {
             System.out.println("rows read back by catch-ups after the restart: " + caughtUpRows());
         } finally {
             streams.forEach(SseClient::close);
+        }
+    }
+
+    @Test
+    void streamOpenedWhileItsNodeIsNotListeningGetsTheRowsCommittedMeanwhileAndNothingOlder() throws Exception {
+        long older = a.publish(E, "t", "before the stream opened");
+        try (SseClient bobOnB = b.stream(BOB)) {
+            // NOTIFYs arrive in commit order: once bob's row is on B, B has seen the older one too.
+            long marker = a.publish(BOB, "t", "marker");
+            assertEquals(String.valueOf(marker), bobOnB.next(WAIT).id());
+        }
+        pg.stop();
+        SseClient fresh;
+        try {
+            fresh = b.stream(E);
+        } finally {
+            pg.start();
+        }
+        try (fresh) {
+            // Node A's pool is back at once; node B's LISTEN comes back after its backoff.
+            long meanwhile = publishRetrying(a, E, "while B was not listening");
+            long later = a.publish(E, "t", "later");
+            assertTrue(older < meanwhile);
+            assertEquals(List.of(String.valueOf(meanwhile), String.valueOf(later)), ids(fresh.take(2, WAIT)));
+            assertNull(fresh.poll(Duration.ofMillis(500)), "nothing older, nothing twice");
         }
     }
 
