@@ -114,7 +114,8 @@ public final class PostgresBus implements NotificationBus {
     @Override
     public void beforeInsert(Handle tx, String userEmail) {
         // Held until commit: the next insert of this user, on any node, gets a larger id and
-        // commits (and so notifies) after this one.
+        // commits (and so notifies) after this one. String.hashCode is the same on every JVM;
+        // two users whose addresses collide only share a lock, which costs a little waiting.
         tx.createQuery("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(:ns, :key)) AS locked")
                 .bind("ns", LOCK_NAMESPACE)
                 .bind("key", userEmail.hashCode())
