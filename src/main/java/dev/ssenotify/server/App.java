@@ -4,6 +4,7 @@ import dev.ssenotify.metrics.Metrics;
 import dev.ssenotify.notify.InProcessBus;
 import dev.ssenotify.notify.NotificationBus;
 import dev.ssenotify.notify.Notifier;
+import dev.ssenotify.notify.PostgresBus;
 import dev.ssenotify.retention.Retention;
 import dev.ssenotify.store.Database;
 import dev.ssenotify.stream.Heartbeat;
@@ -41,7 +42,10 @@ public final class App implements AutoCloseable {
         this.registry = new SubscriberRegistry(settings.maxStreamsPerUser(), settings.maxStreams(),
                 settings.heartbeat().multipliedBy(2), metrics);
         metrics.bindStreams(registry);
-        this.bus = new InProcessBus(registry);
+        // Several nodes on one PostgreSQL fan out through LISTEN/NOTIFY (issue 6); H2 is one node.
+        this.bus = settings.isPostgres()
+                ? PostgresBus.start(settings.jdbcUrl(), database.jdbi(), registry, settings.replayLimit())
+                : new InProcessBus(registry);
         this.notifier = new Notifier(database.jdbi(), bus, metrics::published);
         this.heartbeat = new Heartbeat(registry, settings.heartbeat(), settings.maxStreamAge());
         this.retention = new Retention(database.jdbi(), settings.retentionReadDays(), settings.retentionMaxPerUser(),
@@ -60,6 +64,10 @@ public final class App implements AutoCloseable {
 
     public SubscriberRegistry registry() {
         return registry;
+    }
+
+    public NotificationBus bus() {
+        return bus;
     }
 
     public Notifier notifier() {
