@@ -11,6 +11,7 @@ import dev.ssenotify.support.TestServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Jdbi;
@@ -18,6 +19,7 @@ import org.jdbi.v3.core.statement.PreparedBatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+/** Retention on H2; {@link RetentionOnPostgresTest} runs the same tests on PostgreSQL. */
 class RetentionTest {
 
     private static final Instant OLD = Instant.now().minus(Duration.ofDays(40));
@@ -28,6 +30,17 @@ class RetentionTest {
     @AfterEach
     void stop() throws Exception {
         server.close();
+    }
+
+    /** Settings that choose the database; none = the fixture's fresh in-memory H2. */
+    Map<String, String> database() throws Exception {
+        return Map.of();
+    }
+
+    private TestServer start(Map<String, String> settings) throws Exception {
+        Map<String, String> all = new HashMap<>(settings);
+        all.putAll(database());
+        return TestServer.start(all);
     }
 
     private Jdbi jdbi() {
@@ -52,7 +65,7 @@ class RetentionTest {
 
     @Test
     void deletesReadRowsOlderThanTheAgeAndNothingElse() throws Exception {
-        server = TestServer.start(Map.of(Settings.RETENTION_READ_DAYS, "30"));
+        server = start(Map.of(Settings.RETENTION_READ_DAYS, "30"));
         insert(ALICE, "READ", OLD);
         long oldUnread = insert(ALICE, "UNREAD", OLD);
         long recentRead = insert(ALICE, "READ", RECENT);
@@ -70,7 +83,7 @@ class RetentionTest {
 
     @Test
     void keepsOnlyTheNewestRowsPerUserWhateverTheirStatus() throws Exception {
-        server = TestServer.start(Map.of(Settings.RETENTION_MAX_PER_USER, "3"));
+        server = start(Map.of(Settings.RETENTION_MAX_PER_USER, "3"));
         List<Long> alice = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             alice.add(insert(ALICE, i % 2 == 0 ? "UNREAD" : "READ", RECENT));
@@ -88,7 +101,7 @@ class RetentionTest {
 
     @Test
     void deletesManyRowsInBatchesUntilNoneIsLeft() throws Exception {
-        server = TestServer.start();
+        server = start(Map.of());
         int count = Retention.BATCH * 2 + 37;
         jdbi().useHandle(h -> {
             PreparedBatch b = h.prepareBatch("INSERT INTO notification_log "
@@ -108,7 +121,7 @@ class RetentionTest {
 
     @Test
     void streamWhoseLastEventIdPointsIntoDeletedHistoryGetsResync() throws Exception {
-        server = TestServer.start();
+        server = start(Map.of());
         long deleted = insert(ALICE, "READ", OLD);
         long kept = server.publish(ALICE, "report", "still here");
         runRetention();
@@ -125,7 +138,7 @@ class RetentionTest {
 
     @Test
     void streamThatAlreadySawTheDeletedRowsReplaysNormally() throws Exception {
-        server = TestServer.start();
+        server = start(Map.of());
         long deleted = insert(ALICE, "READ", OLD);
         long kept = server.publish(ALICE, "report", "still here");
         runRetention();
@@ -139,7 +152,7 @@ class RetentionTest {
 
     @Test
     void resyncAfterEveryRowWasDeletedMovesTheClientPastTheGapSoItDoesNotResyncAgain() throws Exception {
-        server = TestServer.start();
+        server = start(Map.of());
         insert(BOB, "READ", OLD);
         long newest = insert(BOB, "READ", OLD);
         runRetention();
@@ -162,7 +175,7 @@ class RetentionTest {
 
     @Test
     void otherUsersDeletionsDoNotResyncAStream() throws Exception {
-        server = TestServer.start();
+        server = start(Map.of());
         insert(BOB, "READ", OLD);
         long alice = server.publish(ALICE, "report", "mine");
         runRetention();
