@@ -58,6 +58,16 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(server);
     }
 
+    /**
+     * One node of a cluster: the app on its own port against the given database (several
+     * nodes pass the same {@code jdbc:postgresql:} URL), plus {@code settings}.
+     */
+    public static TestServer node(String jdbcUrl, Map<String, String> settings) throws Exception {
+        Map<String, String> params = new HashMap<>(settings);
+        params.put(Settings.JDBC_URL, jdbcUrl);
+        return start(params);
+    }
+
     /** A fresh in-memory database and the test users. */
     public static Map<String, String> defaults() throws URISyntaxException {
         Path users = Path.of(TestServer.class.getResource("/test-users.properties").toURI());
@@ -140,6 +150,17 @@ public final class TestServer implements AutoCloseable {
     /** Streams the server holds right now. */
     public int streams() {
         return app().registry().size();
+    }
+
+    /** Waits until the server holds exactly {@code expected} streams; fails after {@code timeout}. */
+    public void awaitStreams(int expected, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        if (streams() != expected) {
+            throw new AssertionError("expected " + expected + " open streams, server holds " + streams());
+        }
     }
 
     @Override
