@@ -158,7 +158,7 @@ public final class LoadGenerator {
         System.out.println(text);
         if (!o.out.isEmpty()) {
             BenchReport.write(r, Path.of(o.out));
-            System.out.println("wrote " + o.out + ".txt, .csv, .png");
+            System.out.println("wrote " + o.out + (r.phases().isEmpty() ? ".txt" : ".txt, .csv, .png"));
         }
         System.exit(0);
     }
