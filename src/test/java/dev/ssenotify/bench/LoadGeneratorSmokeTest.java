@@ -38,6 +38,7 @@ class LoadGeneratorSmokeTest {
             o.count = 1000;
             o.sourceAddresses = 2;
             o.publishConnections = 8;
+            o.drainMillis = 30_000; // returns as soon as every delivery arrived; slack for a loaded machine
             o.label = "smoke";
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             LoadGenerator.Report r = new LoadGenerator(o, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
