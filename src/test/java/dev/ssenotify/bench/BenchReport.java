@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.util.List;
 import java.util.Locale;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
@@ -15,8 +17,11 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -83,36 +88,75 @@ final class BenchReport {
     }
 
     static void chart(Report r, Path png) throws IOException {
-        System.setProperty("java.awt.headless", "true");
-        XYSeries p50 = new XYSeries("p50");
-        XYSeries p90 = new XYSeries("p90");
-        XYSeries p99 = new XYSeries("p99");
-        XYSeries max = new XYSeries("max");
-        for (Phase p : r.phases()) {
-            p50.add(p.targetRate(), Math.max(0.01, p.ms(50)));
-            p90.add(p.targetRate(), Math.max(0.01, p.ms(90)));
-            p99.add(p.targetRate(), Math.max(0.01, p.ms(99)));
-            max.add(p.targetRate(), Math.max(0.01, p.maxMs()));
-        }
-        XYSeriesCollection data = new XYSeriesCollection();
-        data.addSeries(p50);
-        data.addSeries(p90);
-        data.addSeries(p99);
-        data.addSeries(max);
         String title = String.format(Locale.ROOT, "Publish-to-stream latency, %d streams / %d users%s",
                 r.options().streams, r.options().users, r.options().label.isEmpty() ? "" : " (" + r.options().label + ")");
-        JFreeChart chart = ChartFactory.createXYLineChart(title, "notifications per second (target)", "latency (ms)",
-                data, PlotOrientation.VERTICAL, true, false, false);
+        double[][] rows = new double[r.phases().size()][];
+        for (int i = 0; i < rows.length; i++) {
+            Phase p = r.phases().get(i);
+            rows[i] = new double[] {p.targetRate(), p.ms(50), p.ms(90), p.ms(99), p.maxMs()};
+        }
+        chart(title, rows, png);
+    }
+
+    /** Redraws a chart from a CSV this class wrote: {@code LoadGenerator chart FILE.csv}. */
+    static void chartFromCsv(Path csv) throws IOException {
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        List<String> header = List.of(lines.get(0).split(","));
+        double[][] rows = new double[lines.size() - 1][];
+        String title = "";
+        for (int i = 1; i < lines.size(); i++) {
+            String[] f = lines.get(i).split(",");
+            title = String.format(Locale.ROOT, "Publish-to-stream latency, %s streams / %s users (%s)",
+                    f[header.indexOf("streams")], f[header.indexOf("users")], f[header.indexOf("label")]);
+            rows[i - 1] = new double[] {Double.parseDouble(f[header.indexOf("target_rate")]),
+                    Double.parseDouble(f[header.indexOf("p50_ms")]), Double.parseDouble(f[header.indexOf("p90_ms")]),
+                    Double.parseDouble(f[header.indexOf("p99_ms")]), Double.parseDouble(f[header.indexOf("max_ms")])};
+        }
+        String name = csv.getFileName().toString().replaceFirst("\\.csv$", ".png");
+        chart(title, rows, csv.resolveSibling(name));
+    }
+
+    /**
+     * rows: {rate, p50, p90, p99, max} in ms. Distinct rates go on the x axis; repeated runs
+     * at one rate are drawn against their run number instead.
+     */
+    static void chart(String title, double[][] rows, Path png) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        boolean byRate = java.util.Arrays.stream(rows).mapToDouble(r -> r[0]).distinct().count() == rows.length;
+        String[] names = {"p50", "p90", "p99", "max"};
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (int s = 0; s < names.length; s++) {
+            XYSeries series = new XYSeries(names[s]);
+            for (int i = 0; i < rows.length; i++) {
+                series.add(byRate ? rows[i][0] : i + 1, Math.max(0.01, rows[i][s + 1]));
+            }
+            data.addSeries(series);
+        }
+        String x = byRate ? "notifications per second (target)"
+                : String.format(Locale.ROOT, "run (each at %.0f notifications per second)", rows[0][0]);
+        JFreeChart chart = ChartFactory.createXYLineChart(title, x, "latency (ms)", data, PlotOrientation.VERTICAL,
+                true, false, false);
         XYPlot plot = chart.getXYPlot();
         LogAxis y = new LogAxis("latency (ms, log scale)");
-        y.setSmallestValue(0.01);
+        y.setSmallestValue(0.1);
+        y.setNumberFormatOverride(new DecimalFormat("#,##0.#"));
         plot.setRangeAxis(y);
-        ((NumberAxis) plot.getDomainAxis()).setAutoRangeIncludesZero(false);
+        NumberAxis xAxis = (NumberAxis) plot.getDomainAxis();
+        xAxis.setAutoRangeIncludesZero(false);
+        if (!byRate) {
+            xAxis.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        }
+        ValueMarker target = new ValueMarker(50);
+        target.setPaint(Color.GRAY);
+        target.setLabel("50 ms");
+        target.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
+        target.setLabelTextAnchor(TextAnchor.BOTTOM_RIGHT);
+        plot.addRangeMarker(target);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < names.length; i++) {
             renderer.setSeriesStroke(i, new BasicStroke(2f));
         }
         plot.setRenderer(renderer);

@@ -148,6 +148,12 @@ public final class LoadGenerator {
             System.out.println("wrote " + o.users + " users and publisher " + o.publisher + " to " + args[1]);
             return;
         }
+        if (args.length > 1 && args[0].equals("chart")) {
+            for (int i = 1; i < args.length; i++) {
+                BenchReport.chartFromCsv(Path.of(args[i]));
+            }
+            return;
+        }
         if (args.length > 0 && args[0].equals("--child")) {
             child(args);
             return;
