@@ -310,8 +310,16 @@ public final class SseClient implements AutoCloseable {
         return b.toString(StandardCharsets.ISO_8859_1);
     }
 
+    /**
+     * One chunk's data, handed over as soon as its bytes are in: the CRLF that ends the data is
+     * read at the start of the next call, because Jetty sends it only together with the next
+     * chunk's size line (waiting for it here would delay every event until the next frame).
+     */
     private static byte[] readChunk(InputStream in) throws IOException {
         String sizeLine = readLine(in);
+        if (sizeLine.isEmpty()) {
+            sizeLine = readLine(in); // the CRLF after the previous chunk's data
+        }
         int semi = sizeLine.indexOf(';');
         int size = Integer.parseInt((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
         if (size == 0) {
@@ -322,7 +330,6 @@ public final class SseClient implements AutoCloseable {
         if (data.length < size) {
             throw new EOFException("chunk cut short");
         }
-        readLine(in);
         return data;
     }
 }
