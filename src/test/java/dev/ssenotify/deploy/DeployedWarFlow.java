@@ -159,9 +159,13 @@ abstract class DeployedWarFlow {
     void containerRealmAuthenticatesAndRolesGuardStreamAndPublish() throws Exception {
         SseClient anonymous = open(null, Map.of());
         assertEquals(401, anonymous.status());
+        assertTrue(anonymous.header("WWW-Authenticate").startsWith("Basic realm=\"sse-notify\""),
+                anonymous.header("WWW-Authenticate"));
+        assertTrue(TestServer.json(anonymous.errorBody()).has("error"), anonymous.errorBody());
         HttpResponse<String> asUser = postJson(ALICE, NOTIFICATIONS,
                 "{\"userEmail\":\"bob@example.com\",\"type\":\"job\",\"messageBody\":\"x\"}");
         assertEquals(403, asUser.statusCode(), "a user without the publisher role cannot publish");
+        assertTrue(TestServer.json(asUser.body()).has("error"), asUser.body());
     }
 
     @Test

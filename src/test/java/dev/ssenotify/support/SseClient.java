@@ -311,14 +311,14 @@ public final class SseClient implements AutoCloseable {
     }
 
     /**
-     * One chunk's data, handed over as soon as its bytes are in: the CRLF that ends the data is
-     * read at the start of the next call, because Jetty sends it only together with the next
-     * chunk's size line (waiting for it here would delay every event until the next frame).
+     * Reads one chunk. The CRLF that ends a chunk is consumed before the next size line, not
+     * after the data: servers (Jetty) send it together with the next chunk, so waiting for it
+     * would hold back a frame that has already arrived.
      */
     private static byte[] readChunk(InputStream in) throws IOException {
         String sizeLine = readLine(in);
-        if (sizeLine.isEmpty()) {
-            sizeLine = readLine(in); // the CRLF after the previous chunk's data
+        while (sizeLine.isEmpty()) {
+            sizeLine = readLine(in);
         }
         int semi = sizeLine.indexOf(';');
         int size = Integer.parseInt((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
