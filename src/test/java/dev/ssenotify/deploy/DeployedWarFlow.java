@@ -161,7 +161,6 @@ abstract class DeployedWarFlow {
         assertEquals(401, anonymous.status());
         assertTrue(anonymous.header("WWW-Authenticate").startsWith("Basic realm=\"sse-notify\""),
                 anonymous.header("WWW-Authenticate"));
-        assertTrue(TestServer.json(anonymous.errorBody()).has("error"), anonymous.errorBody());
         HttpResponse<String> asUser = postJson(ALICE, NOTIFICATIONS,
                 "{\"userEmail\":\"bob@example.com\",\"type\":\"job\",\"messageBody\":\"x\"}");
         assertEquals(403, asUser.statusCode(), "a user without the publisher role cannot publish");
