@@ -27,20 +27,36 @@ final class RequestBodies {
     private RequestBodies() {
     }
 
+    /** Oversized bodies up to this size are read and discarded so the client sees the 413. */
+    static final long DRAIN_LIMIT_BYTES = 8L * 1024 * 1024;
+
+    private static BadBody tooLarge() {
+        return new BadBody(413, "request body is larger than " + MAX_BODY_BYTES + " bytes");
+    }
+
     static JsonNode readJsonObject(HttpServletRequest req) throws IOException, BadBody {
         String type = req.getContentType();
         if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             throw new BadBody(415, "Content-Type must be application/json, got " + (type == null ? "none" : type));
         }
-        if (req.getContentLengthLong() > MAX_BODY_BYTES) {
-            throw new BadBody(413, "request body is larger than " + MAX_BODY_BYTES + " bytes");
+        long declared = req.getContentLengthLong();
+        if (declared > DRAIN_LIMIT_BYTES) {
+            throw tooLarge();
         }
         byte[] body;
         try (InputStream in = req.getInputStream()) {
             body = in.readNBytes(MAX_BODY_BYTES + 1);
-        }
-        if (body.length > MAX_BODY_BYTES) {
-            throw new BadBody(413, "request body is larger than " + MAX_BODY_BYTES + " bytes");
+            if (body.length > MAX_BODY_BYTES) {
+                // Read the rest (a few MB at most) before answering: a server that answers and
+                // closes while the client is still sending makes the client see a reset
+                // instead of the 413 and its reason.
+                long skipped = 0;
+                byte[] scratch = new byte[16 * 1024];
+                for (int n; skipped < DRAIN_LIMIT_BYTES && (n = in.read(scratch)) >= 0; ) {
+                    skipped += n;
+                }
+                throw tooLarge();
+            }
         }
         JsonNode node;
         try {
