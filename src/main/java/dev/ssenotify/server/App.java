@@ -1,5 +1,6 @@
 package dev.ssenotify.server;
 
+import dev.ssenotify.export.ExportJobs;
 import dev.ssenotify.notify.InProcessBus;
 import dev.ssenotify.notify.NotificationBus;
 import dev.ssenotify.notify.Notifier;
@@ -23,6 +24,7 @@ public final class App implements AutoCloseable {
     private final NotificationBus bus;
     private final Notifier notifier;
     private final Heartbeat heartbeat;
+    private final ExportJobs exports;
 
     public App(Settings settings) {
         this.settings = settings;
@@ -33,6 +35,11 @@ public final class App implements AutoCloseable {
         this.notifier = new Notifier(database.jdbi(), bus);
         this.heartbeat = new Heartbeat(registry, settings.heartbeat(), settings.maxStreamAge());
         heartbeat.start();
+        this.exports = new ExportJobs(settings, database.jdbi(), notifier, registry);
+    }
+
+    public ExportJobs exports() {
+        return exports;
     }
 
     public Settings settings() {
@@ -55,7 +62,7 @@ public final class App implements AutoCloseable {
     @Override
     public void close() {
         RuntimeException failure = null;
-        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, heartbeat, bus, database}) {
+        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, heartbeat, exports, bus, database}) {
             try {
                 step.close();
             } catch (InterruptedException e) {

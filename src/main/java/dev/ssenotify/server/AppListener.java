@@ -3,6 +3,8 @@ package dev.ssenotify.server;
 import dev.ssenotify.api.HealthServlet;
 import dev.ssenotify.api.NotificationsServlet;
 import dev.ssenotify.api.PageServlet;
+import dev.ssenotify.api.ReadStateServlet;
+import dev.ssenotify.export.ExportsServlet;
 import dev.ssenotify.api.SameOriginFilter;
 import dev.ssenotify.stream.SseServlet;
 import jakarta.servlet.DispatcherType;
@@ -55,10 +57,14 @@ public final class AppListener implements ServletContextListener {
 
         add(ctx, "stream", new SseServlet(app.registry(), app.database().jdbi(), settings),
                 only(ROLE_USER), "/api/v1/notifications/stream", "/business/v1/notification/socket-connection");
-        add(ctx, "notifications", new NotificationsServlet(app.notifier()),
+        add(ctx, "notifications", new NotificationsServlet(app.notifier(), app.database().jdbi()),
                 new ServletSecurityElement(role(ROLE_USER),
                         List.of(new HttpMethodConstraintElement("POST", role(ROLE_PUBLISHER)))),
                 "/api/v1/notifications");
+        add(ctx, "readState", new ReadStateServlet(app.database().jdbi(), app.registry()),
+                only(ROLE_USER), "/api/v1/notifications/*");
+        add(ctx, "exports", new ExportsServlet(app.exports()), only(ROLE_USER),
+                "/api/v1/exports", "/api/v1/exports/*", ExportsServlet.SEED_ALIAS);
         add(ctx, "health", new HealthServlet(app.database().jdbi(), app.registry()), null, "/health");
         add(ctx, "page", new PageServlet(), only(ROLE_USER), "", "/index.html");
         log.info("sse-notify started: database {}, heartbeat {}s, queue {} bytes/stream, caps {}/user {} total",
