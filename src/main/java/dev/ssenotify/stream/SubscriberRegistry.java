@@ -19,6 +19,8 @@ public final class SubscriberRegistry {
     /** The outcome of {@link #register}. */
     public enum Admission { ADMITTED, USER_CAP, TOTAL_CAP, SHUT_DOWN }
 
+    private static final Duration DEAD_PROBE_WAIT = Duration.ofMillis(250);
+
     private final ConcurrentHashMap<String, Set<SseConnection>> byUser = new ConcurrentHashMap<>();
     private final AtomicInteger total = new AtomicInteger();
     private final int maxPerUser;
@@ -44,6 +46,9 @@ public final class SubscriberRegistry {
         if (current != null && current.size() >= maxPerUser) {
             dropDead(current);
         }
+        // Set before the stream becomes visible, so a close that races with this method
+        // (shutdown, a failed write) still removes it.
+        c.onClose(this::remove);
         boolean[] added = {false};
         byUser.compute(c.user(), (user, set) -> {
             Set<SseConnection> s = set != null ? set : ConcurrentHashMap.newKeySet();
@@ -57,14 +62,15 @@ public final class SubscriberRegistry {
             total.decrementAndGet();
             return Admission.USER_CAP;
         }
-        c.onClose(this::remove);
         return Admission.ADMITTED;
     }
 
     /**
      * Drops the streams of one user that stopped draining. A closed tab is usually only
      * noticed on the next write, so every stream first gets a keep-alive: writing to a
-     * reset socket fails at once and the stream removes itself.
+     * reset socket fails within milliseconds and the stream removes itself. A browser does
+     * not retry an EventSource after a 429, so it is worth a short wait (only ever paid by a
+     * request that is over the cap) before refusing.
      */
     private void dropDead(Set<SseConnection> streams) {
         long now = System.nanoTime();
@@ -73,6 +79,15 @@ public final class SubscriberRegistry {
                 c.close(CloseReason.DEAD);
             } else {
                 c.send(SseFrames.KEEPALIVE);
+            }
+        }
+        long deadline = now + DEAD_PROBE_WAIT.toNanos();
+        while (streams.size() >= maxPerUser && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

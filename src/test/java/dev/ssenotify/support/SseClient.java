@@ -299,8 +299,16 @@ public final class SseClient implements AutoCloseable {
         return b.toString(StandardCharsets.ISO_8859_1);
     }
 
+    /**
+     * Reads one chunk. The CRLF that ends a chunk is consumed before the next size line, not
+     * after the data: servers (Jetty) send it together with the next chunk, so waiting for it
+     * would hold back a frame that has already arrived.
+     */
     private static byte[] readChunk(InputStream in) throws IOException {
         String sizeLine = readLine(in);
+        while (sizeLine.isEmpty()) {
+            sizeLine = readLine(in);
+        }
         int semi = sizeLine.indexOf(';');
         int size = Integer.parseInt((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
         if (size == 0) {
@@ -311,7 +319,6 @@ public final class SseClient implements AutoCloseable {
         if (data.length < size) {
             throw new EOFException("chunk cut short");
         }
-        readLine(in);
         return data;
     }
 }

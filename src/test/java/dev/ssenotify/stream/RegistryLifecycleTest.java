@@ -1,0 +1,125 @@
+package dev.ssenotify.stream;
+
+import static dev.ssenotify.support.TestServer.ALICE;
+import static dev.ssenotify.support.TestServer.BOB;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ssenotify.server.Settings;
+import dev.ssenotify.support.SseClient;
+import dev.ssenotify.support.TestServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class RegistryLifecycleTest {
+
+    private TestServer server;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void threeHundredAbruptlyClosedStreamsLeaveTheRegistryEmpty() throws Exception {
+        server = TestServer.start(Map.of(Settings.HEARTBEAT_SECONDS, "1", Settings.MAX_STREAMS_PER_USER, "400"));
+        List<SseClient> clients = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            clients.add(server.stream(i % 2 == 0 ? ALICE : BOB));
+        }
+        assertEquals(300, server.streams());
+        clients.forEach(SseClient::abort);
+        awaitStreams(0, Duration.ofSeconds(15));
+        assertEquals(0, server.app().registry().size(ALICE));
+    }
+
+    @Test
+    void streamClosedByTheClientLeavesTheRegistry() throws Exception {
+        server = TestServer.start(Map.of(Settings.HEARTBEAT_SECONDS, "1"));
+        SseClient c = server.stream(ALICE);
+        assertEquals(1, server.streams());
+        c.close();
+        awaitStreams(0, Duration.ofSeconds(10));
+    }
+
+    @Test
+    void overThePerUserCapAnswers429WithJsonError() throws Exception {
+        server = TestServer.start(Map.of(Settings.MAX_STREAMS_PER_USER, "2"));
+        try (SseClient a = server.stream(ALICE); SseClient b = server.stream(ALICE);
+             SseClient c = SseClient.open(server.port(), "/api/v1/notifications/stream", ALICE, "alice")) {
+            assertEquals(429, c.status());
+            assertTrue(c.errorBody().startsWith("{\"error\":\"too many open streams"), c.errorBody());
+            assertEquals(2, server.streams());
+            // another user is not affected by alice's cap
+            try (SseClient bob = server.stream(BOB)) {
+                assertEquals(3, server.streams());
+            }
+        }
+    }
+
+    @Test
+    void overThePerUserCapDeadStreamsAreDroppedFirst() throws Exception {
+        server = TestServer.start(Map.of(Settings.MAX_STREAMS_PER_USER, "2"));
+        SseClient dead1 = server.stream(ALICE);
+        SseClient dead2 = server.stream(ALICE);
+        dead1.abort();
+        dead2.abort();
+        // The server has not written to them since: only the cap check can find them dead.
+        SseClient fresh = SseClient.open(server.port(), "/api/v1/notifications/stream", ALICE, "alice");
+        assertEquals(200, fresh.status(), fresh.errorBody());
+        fresh.awaitPing();
+        assertEquals(1, server.streams());
+        fresh.close();
+    }
+
+    @Test
+    void overTheTotalCapAnswers503WithRetryAfter() throws Exception {
+        server = TestServer.start(Map.of(Settings.MAX_STREAMS, "2"));
+        try (SseClient a = server.stream(ALICE); SseClient b = server.stream(BOB);
+             SseClient c = SseClient.open(server.port(), "/api/v1/notifications/stream", ALICE, "alice")) {
+            assertEquals(503, c.status());
+            assertNotNull(c.header("Retry-After"));
+            assertTrue(c.errorBody().startsWith("{\"error\":\"server is at its stream limit"), c.errorBody());
+        }
+    }
+
+    @Test
+    void stopCompletesOpenStreamsAndStopsOurThreads() throws Exception {
+        server = TestServer.start();
+        SseClient a = server.stream(ALICE);
+        SseClient b = server.stream(BOB);
+        long started = System.nanoTime();
+        server.close();
+        server = null;
+        long stopMs = (System.nanoTime() - started) / 1_000_000;
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while ((!a.ended() || !b.ended()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(a.ended() && b.ended(), "streams were not ended by the stop");
+        assertTrue(a.bodyText().startsWith("retry: 3000\ndata: --ping--\n\n"));
+        assertTrue(stopMs < 4_000, "stop took " + stopMs + " ms");
+        Thread.sleep(200);
+        List<String> ours = Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith("sse-notify-heartbeat")).toList();
+        assertEquals(List.of(), ours);
+        a.close();
+        b.close();
+    }
+
+    private void awaitStreams(int expected, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (server.streams() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(expected, server.streams());
+    }
+}
