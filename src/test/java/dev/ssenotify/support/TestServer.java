@@ -116,6 +116,10 @@ public final class TestServer implements AutoCloseable {
         return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
+    public HttpResponse<byte[]> sendBytes(HttpRequest request) throws IOException, InterruptedException {
+        return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     /** Publishes as the backend and returns the new row's id. */
     public long publish(String userEmail, String type, String messageBody) throws IOException, InterruptedException {
         Map<String, Object> body = new HashMap<>();
