@@ -15,7 +15,7 @@ public final class ExportJob {
     private final String id;
     private final String owner;
     private final Instant createTime;
-    private final String link;
+    private final String statusPath;
     private volatile Status status = Status.QUEUED;
     private volatile int percent;
     private volatile Path file;
@@ -25,11 +25,11 @@ public final class ExportJob {
     private volatile Instant finishTime;
     private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
 
-    ExportJob(String id, String owner, Instant createTime, String link) {
+    ExportJob(String id, String owner, Instant createTime, String statusPath) {
         this.id = id;
         this.owner = owner;
         this.createTime = createTime;
-        this.link = link;
+        this.statusPath = statusPath;
     }
 
     public String id() {
@@ -44,9 +44,14 @@ public final class ExportJob {
         return createTime;
     }
 
+    /** The job's status: context path + /api/v1/exports/{id}. */
+    public String statusPath() {
+        return statusPath;
+    }
+
     /** Where the finished file downloads from: context path + /api/v1/exports/{id}/file. */
     public String link() {
-        return link;
+        return statusPath + "/file";
     }
 
     public Status status() {

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * The export jobs: each writes the caller's notification log to an .xlsx file on a small,
  * bounded pool, pushes {@code event: progress} frames while it runs, and ends by publishing
  * an {@code export-excel} notification whose link downloads the file (or {@code export-failed}
- * with the reason). Finished files are deleted after the configured time.
+ * with the reason, linking to the job's status). Finished files are deleted after the configured time.
  *
  * <p>Limits: at most {@link Settings#exportMaxRunningPerUser()} queued or running jobs per user
  * ({@link Start#TOO_MANY}, 429), at most {@value #QUEUE} waiting jobs in all ({@link Start#BUSY},
@@ -135,7 +135,7 @@ public final class ExportJobs implements AutoCloseable {
         }
         String id = UUID.randomUUID().toString().replace("-", "");
         ExportJob job = new ExportJob(id, user, clock.instant().truncatedTo(ChronoUnit.MILLIS),
-                contextPath + "/api/v1/exports/" + id + "/file");
+                contextPath + "/api/v1/exports/" + id);
         jobs.put(id, job);
         try {
             workers.execute(() -> run(job));
@@ -270,7 +270,8 @@ public final class ExportJobs implements AutoCloseable {
         }
         job.failed(reason, clock.instant().truncatedTo(ChronoUnit.MILLIS));
         release(job);
-        notify(job.owner(), TYPE_FAILED, "Your Excel export failed: " + reason, null);
+        // The link is the job's status, which repeats the reason and lets a page end its progress bar.
+        notify(job.owner(), TYPE_FAILED, "Your Excel export failed: " + reason, job.statusPath());
     }
 
     private void notify(String user, String type, String message, String link) {

@@ -84,7 +84,7 @@ public final class ExportsServlet extends HttpServlet {
         switch (s.outcome()) {
             case STARTED -> {
                 ExportJob job = s.job();
-                resp.setHeader("Location", req.getContextPath() + "/api/v1/exports/" + job.id());
+                resp.setHeader("Location", job.statusPath());
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("jobId", job.id());
                 body.put("status", job.status().name());

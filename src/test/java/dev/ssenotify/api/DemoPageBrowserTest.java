@@ -43,7 +43,8 @@ class DemoPageBrowserTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = TestServer.start(Map.of(Settings.EXPORT_DELAY_MS, "1500"));
+        // A closed tab's socket is noticed on the next write; a 1 s heartbeat makes that prompt.
+        server = TestServer.start(Map.of(Settings.EXPORT_DELAY_MS, "1500", Settings.HEARTBEAT_SECONDS, "1"));
         browser = Browser.open(ALICE, TestServer.PASSWORDS.get(ALICE));
         driver = browser.driver();
     }
@@ -130,6 +131,7 @@ class DemoPageBrowserTest {
         driver.findElement(By.id("export")).click();
         until(d -> "running".equals(attr(By.id("export"), "data-state"))
                 && d.findElement(By.id("progress")).isDisplayed());
+        screenshot("screenshot-running.png");
         browser.switchTo(b);
         until(d -> "running".equals(attr(By.id("export"), "data-state")));
         assertFalse(driver.findElement(By.id("export")).isEnabled(), "the other tab shows the running export too");
@@ -219,6 +221,32 @@ class DemoPageBrowserTest {
             assertEquals(1, rows("report").stream().filter(r -> r.getText().contains("after the handover")).count());
             assertEquals("3", badge());
         }
+    }
+
+    @Test
+    void indicatorShowsReconnectingWhileTheServerIsGoneAndConnectedWhenItIsBack() throws Exception {
+        browser.open(page());
+        awaitConnected();
+        int port = server.port();
+        server.close();
+        until(d -> "reconnecting".equals(attr(By.id("conn"), "data-state")));
+        assertEquals("reconnecting", driver.findElement(By.id("conn-text")).getText());
+        server = TestServer.start(port, Map.of(Settings.HEARTBEAT_SECONDS, "1"));
+        until(d -> "connected".equals(attr(By.id("conn"), "data-state")));
+        long id = server.publish(ALICE, "report", "after the restart");
+        awaitRow(driver.getWindowHandle(), id);
+    }
+
+    @Test
+    void indicatorShowsOfflineWhenTheBrowserLosesTheNetwork() throws Exception {
+        browser.open(page());
+        awaitConnected();
+        browser.network(false);
+        until(d -> "offline".equals(attr(By.id("conn"), "data-state")));
+        browser.network(true);
+        until(d -> "connected".equals(attr(By.id("conn"), "data-state")));
+        long id = server.publish(ALICE, "report", "back online");
+        awaitRow(driver.getWindowHandle(), id);
     }
 
     @Test

@@ -234,7 +234,7 @@ class ExportsTest {
             assertEquals("export-failed", row.get("type").asText());
             assertTrue(row.get("messageBody").asText().startsWith("Your Excel export failed: could not write the file"),
                     row.toString());
-            assertTrue(row.get("link").isNull());
+            assertEquals("/api/v1/exports/" + jobId, row.get("link").asText());
             JsonNode status = TestServer.json(server.get("/api/v1/exports/" + jobId, ALICE).body());
             assertEquals("FAILED", status.get("status").asText());
             assertNotNull(status.get("error").asText());

@@ -90,6 +90,12 @@ public final class Browser implements AutoCloseable {
         return driver.getWindowHandle();
     }
 
+    /** Takes the current tab off the network (the page sees {@code offline}) or back on. */
+    public void network(boolean online) {
+        driver.executeCdpCommand("Network.emulateNetworkConditions", Map.of("offline", !online, "latency", 0,
+                "downloadThroughput", -1, "uploadThroughput", -1));
+    }
+
     public void switchTo(String handle) {
         driver.switchTo().window(handle);
     }
