@@ -53,7 +53,7 @@ public final class Browser implements AutoCloseable {
                 "--disable-dev-shm-usage", "--user-data-dir=" + profile,
                 // Every tab is a background tab to the scheduler in headless mode: keep timers honest.
                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-                "--disable-backgrounding-occluded-windows", "--window-size=1000,900");
+                "--disable-backgrounding-occluded-windows", "--window-size=1000,560");
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER))
                 .usingAnyFreePort()
