@@ -1,5 +1,6 @@
 package dev.ssenotify.server;
 
+import dev.ssenotify.api.ErrorServlet;
 import dev.ssenotify.api.HealthServlet;
 import dev.ssenotify.api.NotificationsServlet;
 import dev.ssenotify.api.PageServlet;
@@ -67,6 +68,7 @@ public final class AppListener implements ServletContextListener {
                 "/api/v1/exports", "/api/v1/exports/*", ExportsServlet.SEED_ALIAS);
         add(ctx, "health", new HealthServlet(app.database().jdbi(), app.registry()), null, "/health");
         add(ctx, "page", new PageServlet(), only(ROLE_USER), "", "/index.html");
+        add(ctx, "error", new ErrorServlet(), null, ErrorServlet.PATH);
         log.info("sse-notify started: database {}, heartbeat {}s, queue {} bytes/stream, caps {}/user {} total",
                 app.database().description(), settings.heartbeat().toSeconds(), settings.queueBytes(),
                 settings.maxStreamsPerUser(), settings.maxStreams());

@@ -2,6 +2,8 @@ package dev.ssenotify.server;
 
 import java.time.Duration;
 import java.util.Map;
+import dev.ssenotify.api.ErrorServlet;
+import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.security.HashLoginService;
@@ -56,6 +58,12 @@ public final class EmbeddedServer {
         initParams.forEach(context::setInitParameter);
         context.setSecurityHandler(security(resources, settings.usersFile()));
         context.addEventListener(new AppListener());
+        // The same error pages web.xml declares for a WAR: JSON bodies for container rejections.
+        ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
+        for (int code : ErrorServlet.CODES) {
+            errors.addErrorPage(code, ErrorServlet.PATH);
+        }
+        context.setErrorHandler(errors);
         server.setHandler(context);
         // Jetty's graceful stop waits for open requests, and a stream never ends by itself:
         // complete every stream first so the stop takes milliseconds, not the stop timeout.

@@ -97,7 +97,9 @@ class PublishBadInputTest {
 
     @Test
     void noCredentialsAnswers401() throws Exception {
-        assertEquals(401, server.postJson("/api/v1/notifications", null, validBody()).statusCode());
+        HttpResponse<String> r = server.postJson("/api/v1/notifications", null, validBody());
+        assertEquals(401, r.statusCode());
+        assertTrue(r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"));
         assertEquals(401, server.get("/api/v1/notifications/stream", null).statusCode());
         assertEquals(401, server.get("/", null).statusCode());
     }
@@ -112,7 +114,9 @@ class PublishBadInputTest {
     @Test
     void userRoleCannotPublishAndPublisherCannotSubscribe() throws Exception {
         long before = rows();
-        assertEquals(403, server.postJson("/api/v1/notifications", ALICE, validBody()).statusCode());
+        HttpResponse<String> r = server.postJson("/api/v1/notifications", ALICE, validBody());
+        assertEquals(403, r.statusCode());
+        assertTrue(TestServer.json(r.body()).get("error").asText().startsWith("forbidden"), r.body());
         assertEquals(before, rows());
         try (SseClient c = SseClient.open(server.port(), "/api/v1/notifications/stream", BACKEND, "backend-secret")) {
             assertEquals(403, c.status());
@@ -138,6 +142,13 @@ class PublishBadInputTest {
                 .POST(HttpRequest.BodyPublishers.ofString(validBody())).build());
         assertEquals(201, sameOrigin.statusCode(), sameOrigin.body());
         alice.next(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void unknownPathAnswers404WithJsonError() throws Exception {
+        HttpResponse<String> r = server.get("/api/v1/nope", ALICE);
+        assertEquals(404, r.statusCode());
+        assertTrue(TestServer.json(r.body()).get("error").asText().startsWith("not found"), r.body());
     }
 
     @Test

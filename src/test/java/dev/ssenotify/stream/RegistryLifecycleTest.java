@@ -36,7 +36,7 @@ class RegistryLifecycleTest {
         }
         assertEquals(300, server.streams());
         clients.forEach(SseClient::abort);
-        awaitStreams(0, Duration.ofSeconds(15));
+        server.awaitStreams(0, Duration.ofSeconds(15));
         assertEquals(0, server.app().registry().size(ALICE));
     }
 
@@ -46,7 +46,7 @@ class RegistryLifecycleTest {
         SseClient c = server.stream(ALICE);
         assertEquals(1, server.streams());
         c.close();
-        awaitStreams(0, Duration.ofSeconds(10));
+        server.awaitStreams(0, Duration.ofSeconds(10));
     }
 
     @Test
@@ -113,13 +113,5 @@ class RegistryLifecycleTest {
         assertEquals(List.of(), ours);
         a.close();
         b.close();
-    }
-
-    private void awaitStreams(int expected, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (server.streams() != expected && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertEquals(expected, server.streams());
     }
 }

@@ -53,7 +53,7 @@ class SlowClientTest {
         out.flush();
 
         try (SseClient reader = server.stream(ALICE)) {
-            awaitStreams(2, Duration.ofSeconds(5));
+            server.awaitStreams(2, Duration.ofSeconds(5));
             String body = "x".repeat(60_000);
             List<Long> latenciesMs = Collections.synchronizedList(new ArrayList<>());
             int count = 140; // 140 x 60 kB = 8.4 MB
@@ -67,19 +67,11 @@ class SlowClientTest {
             long worst = Collections.max(latenciesMs);
             assertTrue(worst < 2_000, "the healthy tab waited " + worst + " ms for a frame");
 
-            awaitStreams(1, Duration.ofSeconds(10));
+            server.awaitStreams(1, Duration.ofSeconds(10));
             assertTrue(socketEndsWithin(stuck, Duration.ofSeconds(20)), "the stuck socket was never closed");
         } finally {
             stuck.close();
         }
-    }
-
-    private void awaitStreams(int expected, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (server.streams() != expected && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertEquals(expected, server.streams());
     }
 
     /** Reads (and discards) what the server had buffered until the server ends the connection. */

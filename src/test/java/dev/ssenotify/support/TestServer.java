@@ -151,6 +151,17 @@ public final class TestServer implements AutoCloseable {
         return app().registry().size();
     }
 
+    /** Waits until the server holds exactly {@code expected} streams; fails after {@code timeout}. */
+    public void awaitStreams(int expected, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        if (streams() != expected) {
+            throw new AssertionError("expected " + expected + " open streams, server holds " + streams());
+        }
+    }
+
     @Override
     public void close() throws Exception {
         server.stop();
