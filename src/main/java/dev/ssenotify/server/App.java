@@ -34,8 +34,13 @@ public final class App implements AutoCloseable {
         this.bus = new InProcessBus(registry);
         this.notifier = new Notifier(database.jdbi(), bus);
         this.heartbeat = new Heartbeat(registry, settings.heartbeat(), settings.maxStreamAge());
+        try {
+            this.exports = new ExportJobs(settings, database.jdbi(), notifier, registry);
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
         heartbeat.start();
-        this.exports = new ExportJobs(settings, database.jdbi(), notifier, registry);
     }
 
     public ExportJobs exports() {
