@@ -1,12 +1,24 @@
 package dev.ssenotify.notify;
 
 import dev.ssenotify.store.Notification;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Carries committed rows to the streams. In one process it is a direct hand-off; across
  * nodes it rides on the database (PostgreSQL LISTEN/NOTIFY).
  */
 public interface NotificationBus extends AutoCloseable {
+
+    /**
+     * Runs in the insert's transaction, before the insert. A bus that serves several nodes
+     * serializes one user's inserts here across nodes (the in-JVM lock only covers one node).
+     */
+    default void beforeInsert(Handle tx, String userEmail) {
+    }
+
+    /** Runs in the insert's transaction, after the insert: whatever must commit with the row. */
+    default void inTransaction(Handle tx, Notification row) {
+    }
 
     /** Called after the row's transaction committed, in id order per user. Must not block on clients. */
     void publish(Notification row);

@@ -16,6 +16,8 @@ import org.jdbi.v3.core.Jdbi;
  * have to drop a late id 10. Serialized, every user's rows reach the bus in id order, which
  * is what the replay gate in {@code SseConnection} relies on. The lock is held over a local
  * commit and an enqueue, never over a client's socket; different users do not contend.
+ * Across nodes the bus adds its own serialization inside the transaction
+ * ({@link NotificationBus#beforeInsert}: a PostgreSQL advisory lock).
  */
 public final class Notifier {
 
@@ -38,10 +40,15 @@ public final class Notifier {
         lock.lock();
         try {
             Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-            long id = jdbi.withExtension(NotificationDao.class,
-                    dao -> dao.insert(n.userEmail(), n.type(), n.messageBody(), n.link(), now));
-            Notification row = new Notification(id, n.userEmail(), n.type(), n.messageBody(), n.link(),
-                    Notification.UNREAD, now);
+            Notification row = jdbi.inTransaction(tx -> {
+                bus.beforeInsert(tx, n.userEmail());
+                long id = tx.attach(NotificationDao.class)
+                        .insert(n.userEmail(), n.type(), n.messageBody(), n.link(), now);
+                Notification inserted = new Notification(id, n.userEmail(), n.type(), n.messageBody(), n.link(),
+                        Notification.UNREAD, now);
+                bus.inTransaction(tx, inserted);
+                return inserted;
+            });
             bus.publish(row);
             return row;
         } finally {

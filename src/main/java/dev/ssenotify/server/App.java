@@ -4,6 +4,7 @@ import dev.ssenotify.export.ExportJobs;
 import dev.ssenotify.notify.InProcessBus;
 import dev.ssenotify.notify.NotificationBus;
 import dev.ssenotify.notify.Notifier;
+import dev.ssenotify.notify.PostgresBus;
 import dev.ssenotify.store.Database;
 import dev.ssenotify.stream.Heartbeat;
 import dev.ssenotify.stream.SubscriberRegistry;
@@ -31,12 +32,16 @@ public final class App implements AutoCloseable {
         this.database = Database.open(settings.jdbcUrl());
         this.registry = new SubscriberRegistry(settings.maxStreamsPerUser(), settings.maxStreams(),
                 settings.heartbeat().multipliedBy(2));
-        this.bus = new InProcessBus(registry);
+        // Several nodes on one PostgreSQL fan out through LISTEN/NOTIFY (issue 6); H2 is one node.
+        this.bus = settings.isPostgres()
+                ? PostgresBus.start(settings.jdbcUrl(), database.jdbi(), registry, settings.replayLimit())
+                : new InProcessBus(registry);
         this.notifier = new Notifier(database.jdbi(), bus);
         this.heartbeat = new Heartbeat(registry, settings.heartbeat(), settings.maxStreamAge());
         try {
             this.exports = new ExportJobs(settings, database.jdbi(), notifier, registry);
         } catch (RuntimeException e) {
+            bus.close();
             database.close();
             throw e;
         }
@@ -57,6 +62,10 @@ public final class App implements AutoCloseable {
 
     public SubscriberRegistry registry() {
         return registry;
+    }
+
+    public NotificationBus bus() {
+        return bus;
     }
 
     public Notifier notifier() {

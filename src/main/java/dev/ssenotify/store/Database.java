@@ -49,8 +49,10 @@ public final class Database implements AutoCloseable {
         config.setJdbcUrl(jdbcUrl);
         config.setDriverClassName(driverFor(jdbcUrl));
         config.setMaximumPoolSize(10);
-        config.setConnectionTimeout(5_000);
-        config.setValidationTimeout(2_000);
+        // While the database is down every request waits this long for a connection before
+        // it answers 503 (publish) or DOWN (/health): keep it short.
+        config.setConnectionTimeout(2_000);
+        config.setValidationTimeout(1_000);
         HikariDataSource pool = new HikariDataSource(config);
         try {
             return new Database(pool, pool, jdbcUrl.replaceAll("password=[^;&]*", "password=***"));

@@ -26,6 +26,10 @@ public interface NotificationDao {
     @SqlQuery("SELECT " + COLUMNS + " FROM notification_log WHERE user_email = :user AND id > :afterId ORDER BY id LIMIT :limit")
     List<Notification> after(@Bind("user") String user, @Bind("afterId") long afterId, @Bind("limit") int limit);
 
+    /** Rows with {@code afterId < id <= upToId}, oldest first: what a batch of NOTIFYs announced. */
+    @SqlQuery("SELECT " + COLUMNS + " FROM notification_log WHERE user_email = :user AND id > :afterId AND id <= :upToId ORDER BY id")
+    List<Notification> between(@Bind("user") String user, @Bind("afterId") long afterId, @Bind("upToId") long upToId);
+
     @SqlQuery("SELECT MAX(id) FROM notification_log WHERE user_email = :user")
     Optional<Long> maxId(@Bind("user") String user);
 

@@ -152,6 +152,25 @@ public final class SseConnection implements WriteListener, AsyncListener {
         afterAdd(overflow);
     }
 
+    /**
+     * Closes the gate again, for a catch-up after the bus may have lost rows (its LISTEN
+     * connection dropped): from now on live rows are held, exactly as during the first replay,
+     * until {@link #finishReplay} sends the rows read from the table and then the held ones.
+     *
+     * @return the id of the last row sent (0 if none), or -1 when the gate is not open (the
+     *         first replay is still running) or the stream is closed: nothing was changed
+     */
+    long holdForCatchUp() {
+        synchronized (gate) {
+            if (!live || closed.get()) {
+                return -1;
+            }
+            live = false;
+            held = new ArrayList<>();
+            return cursor;
+        }
+    }
+
     /** A frame outside the row sequence: keep-alive comments and named events. */
     public void send(byte[] frame) {
         afterAdd(!add(frame));

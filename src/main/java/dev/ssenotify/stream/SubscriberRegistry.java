@@ -3,11 +3,16 @@ package dev.ssenotify.stream;
 import dev.ssenotify.store.Notification;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Open streams by exact user identity (the principal name, compared with {@code equals};
@@ -15,6 +20,8 @@ import java.util.function.Consumer;
  * longer drain are dropped before a newcomer is refused, and a total maximum.
  */
 public final class SubscriberRegistry {
+
+    private static final Logger log = LoggerFactory.getLogger(SubscriberRegistry.class);
 
     /** The outcome of {@link #register}. */
     public enum Admission { ADMITTED, USER_CAP, TOTAL_CAP, SHUT_DOWN }
@@ -111,6 +118,76 @@ public final class SubscriberRegistry {
         for (SseConnection c : streams) {
             c.deliver(d);
         }
+    }
+
+    /** Reads the table for {@link #catchUp}. */
+    public interface MissedRows {
+        /** The user's rows with id > {@code afterId}, oldest first, at most {@code limit}. */
+        List<Notification> after(String user, long afterId, int limit);
+
+        /** The user's newest id, or {@code afterId} when there is none. */
+        long maxId(String user, long afterId);
+    }
+
+    /**
+     * Catches streams up from the table after the bus may have lost rows (its connection to
+     * the database dropped). Each stream's gate is closed again so that live rows are held,
+     * the rows after the last one it sent are read, and the gate reopens through
+     * {@link SseConnection#finishReplay}: read rows, then held rows above them — no gap, no
+     * duplicate. More missed rows than {@code replayLimit} send {@code event: resync}, as a
+     * replay does. If reading fails, the stream is closed: its client reconnects with
+     * Last-Event-ID and replays from the table.
+     *
+     * @param streams     the streams to catch up (see {@link #streams()})
+     * @param floor       where a stream that has sent no row yet starts, per user
+     * @return the streams that could not be held now because their first replay is still
+     *         running; the caller tries them again
+     */
+    public List<SseConnection> catchUp(List<SseConnection> streams, MissedRows rows,
+                                       ToLongFunction<String> floor, int replayLimit) {
+        List<SseConnection> notLive = new ArrayList<>();
+        // Streams of one user usually share their last id: one read serves them all.
+        Map<String, Map<Long, List<SseConnection>>> groups = new HashMap<>();
+        for (SseConnection c : streams) {
+            long cursor = c.holdForCatchUp();
+            if (cursor < 0) {
+                if (!c.isClosed()) {
+                    notLive.add(c);
+                }
+                continue;
+            }
+            long after = cursor > 0 ? cursor : floor.applyAsLong(c.user());
+            groups.computeIfAbsent(c.user(), u -> new HashMap<>())
+                    .computeIfAbsent(after, a -> new ArrayList<>()).add(c);
+        }
+        groups.forEach((user, byCursor) -> byCursor.forEach((after, group) -> {
+            try {
+                List<Notification> missed = rows.after(user, after, replayLimit + 1);
+                if (missed.size() > replayLimit) {
+                    long lastId = rows.maxId(user, after);
+                    byte[] resync = SseFrames.resync(lastId);
+                    group.forEach(c -> c.finishReplay(after, resync, lastId, List.of()));
+                    return;
+                }
+                List<Delivery> frames = new ArrayList<>(missed.size());
+                for (Notification n : missed) {
+                    frames.add(new Delivery(n.id(), SseFrames.notification(n)));
+                }
+                group.forEach(c -> c.finishReplay(after, null, 0, frames));
+            } catch (RuntimeException e) {
+                log.warn("catch-up of {} stream(s) of {} after {} failed; closing them so they replay on reconnect",
+                        group.size(), user, after, e);
+                group.forEach(c -> c.close(CloseReason.REPLAY_FAILED));
+            }
+        }));
+        return notLive;
+    }
+
+    /** A snapshot of every open stream. */
+    public List<SseConnection> streams() {
+        List<SseConnection> all = new ArrayList<>();
+        forEach(all::add);
+        return all;
     }
 
     /** A named event (not a row) to every stream of one user. */

@@ -63,6 +63,16 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(server);
     }
 
+    /**
+     * One node of a cluster: the app on its own port against the given database (several
+     * nodes pass the same {@code jdbc:postgresql:} URL), plus {@code settings}.
+     */
+    public static TestServer node(String jdbcUrl, Map<String, String> settings) throws Exception {
+        Map<String, String> params = new HashMap<>(settings);
+        params.put(Settings.JDBC_URL, jdbcUrl);
+        return start(params);
+    }
+
     /** A fresh in-memory database and the test users. */
     public static Map<String, String> defaults() throws URISyntaxException {
         Path users = Path.of(TestServer.class.getResource("/test-users.properties").toURI());
