@@ -46,7 +46,11 @@ final class RequestBodies {
         try {
             node = NotificationJson.MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new BadBody(400, "body is not valid JSON: " + e.getOriginalMessage());
+            // Position only: Jackson's own message quotes the offending text, which is part of
+            // the body and must not reach the logs.
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new BadBody(400, "body is not valid JSON" + (at == null ? ""
+                    : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         }
         if (node == null || !node.isObject()) {
             throw new BadBody(400, "body must be a JSON object");

@@ -26,10 +26,17 @@ public final class Notifier {
     private final Jdbi jdbi;
     private final NotificationBus bus;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+    private final Runnable onPublished;
 
     public Notifier(Jdbi jdbi, NotificationBus bus) {
+        this(jdbi, bus, () -> { });
+    }
+
+    /** @param onPublished runs once per recorded notification (metrics); must be cheap */
+    public Notifier(Jdbi jdbi, NotificationBus bus, Runnable onPublished) {
         this.jdbi = jdbi;
         this.bus = bus;
+        this.onPublished = onPublished;
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -49,6 +56,7 @@ public final class Notifier {
                 bus.inTransaction(tx, inserted);
                 return inserted;
             });
+            onPublished.run();
             bus.publish(row);
             return row;
         } finally {

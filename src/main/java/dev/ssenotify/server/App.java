@@ -1,10 +1,12 @@
 package dev.ssenotify.server;
 
 import dev.ssenotify.export.ExportJobs;
+import dev.ssenotify.metrics.Metrics;
 import dev.ssenotify.notify.InProcessBus;
 import dev.ssenotify.notify.NotificationBus;
 import dev.ssenotify.notify.Notifier;
 import dev.ssenotify.notify.PostgresBus;
+import dev.ssenotify.retention.Retention;
 import dev.ssenotify.store.Database;
 import dev.ssenotify.stream.Heartbeat;
 import dev.ssenotify.stream.SubscriberRegistry;
@@ -25,27 +27,41 @@ public final class App implements AutoCloseable {
     private final NotificationBus bus;
     private final Notifier notifier;
     private final Heartbeat heartbeat;
+    private final Metrics metrics;
+    private final Retention retention;
     private final ExportJobs exports;
 
     public App(Settings settings) {
         this.settings = settings;
-        this.database = Database.open(settings.jdbcUrl());
+        this.metrics = new Metrics();
+        try {
+            this.database = Database.open(settings.jdbcUrl());
+        } catch (RuntimeException e) {
+            metrics.close();
+            throw e;
+        }
+        database.bindMetrics(metrics.registry());
         this.registry = new SubscriberRegistry(settings.maxStreamsPerUser(), settings.maxStreams(),
-                settings.heartbeat().multipliedBy(2));
+                settings.heartbeat().multipliedBy(2), metrics);
+        metrics.bindStreams(registry);
         // Several nodes on one PostgreSQL fan out through LISTEN/NOTIFY (issue 6); H2 is one node.
         this.bus = settings.isPostgres()
                 ? PostgresBus.start(settings.jdbcUrl(), database.jdbi(), registry, settings.replayLimit())
                 : new InProcessBus(registry);
-        this.notifier = new Notifier(database.jdbi(), bus);
+        this.notifier = new Notifier(database.jdbi(), bus, metrics::published);
         this.heartbeat = new Heartbeat(registry, settings.heartbeat(), settings.maxStreamAge());
+        this.retention = new Retention(database.jdbi(), settings.retentionReadDays(), settings.retentionMaxPerUser(),
+                metrics.registry());
         try {
             this.exports = new ExportJobs(settings, database.jdbi(), notifier, registry);
         } catch (RuntimeException e) {
             bus.close();
             database.close();
+            metrics.close();
             throw e;
         }
         heartbeat.start();
+        retention.start();
     }
 
     public ExportJobs exports() {
@@ -72,11 +88,24 @@ public final class App implements AutoCloseable {
         return notifier;
     }
 
-    /** Completes every stream, then stops threads and the pool; each step runs even if one before failed. */
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public Retention retention() {
+        return retention;
+    }
+
+    /**
+     * Graceful stop: refuse new streams and complete every open one, let background work
+     * finish (bounded), then stop threads, the pool and the meters; each step runs even if
+     * one before failed. Export jobs (issue 3) drain here too, after the streams and before
+     * the pool closes, so a finishing job can still record its notification.
+     */
     @Override
     public void close() {
         RuntimeException failure = null;
-        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, heartbeat, exports, bus, database}) {
+        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, retention, heartbeat, exports, bus, database, metrics}) {
             try {
                 step.close();
             } catch (InterruptedException e) {

@@ -7,6 +7,10 @@ import dev.ssenotify.api.PageServlet;
 import dev.ssenotify.api.ReadStateServlet;
 import dev.ssenotify.export.ExportsServlet;
 import dev.ssenotify.api.SameOriginFilter;
+import dev.ssenotify.auth.RoleFilter;
+import dev.ssenotify.auth.TokenFilter;
+import dev.ssenotify.auth.TokenVerifier;
+import dev.ssenotify.metrics.MetricsServlet;
 import dev.ssenotify.stream.SseServlet;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
@@ -28,6 +32,14 @@ import org.slf4j.LoggerFactory;
  * Builds the {@link App} when the context starts and registers its servlets, each with its
  * role constraint, so a WAR in Tomcat or Jetty and the embedded runner serve exactly the same
  * paths under the same rules. Declared in web.xml; the embedded runner adds it by hand.
+ *
+ * <p>Token sign-in: containers check security constraints before any filter runs, so with a
+ * constraint in place a request carrying only a JWT would be refused before the token filter
+ * saw it. When a JWT key is configured, each servlet's role rule is therefore enforced by a
+ * {@link RoleFilter} mapped to that servlet (after the {@link TokenFilter}) instead of by the
+ * container; a request without a token is handed to the container's own login from there,
+ * so BASIC keeps working alongside tokens. Without a JWT key nothing changes: the container
+ * enforces the constraints, as DESIGN.md describes.
  */
 public final class AppListener implements ServletContextListener {
 
@@ -38,6 +50,7 @@ public final class AppListener implements ServletContextListener {
     private static final Logger log = LoggerFactory.getLogger(AppListener.class);
 
     private App app;
+    private boolean tokenSignIn;
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -49,9 +62,23 @@ public final class AppListener implements ServletContextListener {
             log.error("sse-notify cannot start: {}", e.getMessage());
             throw e;
         }
+        TokenVerifier tokens;
+        try {
+            tokens = TokenVerifier.from(settings);
+        } catch (Settings.InvalidSettingsException e) {
+            log.error("sse-notify cannot start: {}", e.getMessage());
+            throw e;
+        }
         app = new App(settings);
         ctx.setAttribute(APP_ATTRIBUTE, app);
 
+        tokenSignIn = tokens != null;
+        if (tokenSignIn) {
+            // First in the chain: every later filter and servlet sees the token's identity.
+            FilterRegistration.Dynamic token = ctx.addFilter("token", new TokenFilter(tokens));
+            token.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+            token.setAsyncSupported(true);
+        }
         FilterRegistration.Dynamic origin = ctx.addFilter("sameOrigin", new SameOriginFilter());
         origin.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
         origin.setAsyncSupported(true);
@@ -69,6 +96,10 @@ public final class AppListener implements ServletContextListener {
         add(ctx, "health", new HealthServlet(app.database().jdbi(), app.registry()), null, "/health");
         add(ctx, "page", new PageServlet(), only(ROLE_USER), "", "/index.html");
         add(ctx, "error", new ErrorServlet(), null, ErrorServlet.PATH);
+        // Unconstrained on purpose: SSE_NOTIFY_METRICS_ROLE decides inside (empty = open).
+        add(ctx, "metrics", new MetricsServlet(app.metrics(), settings.metricsRole()), null, "/metrics");
+        log.info("sign-in: {}; /metrics {}", tokenSignIn ? "signed JWT or container login" : "container login",
+                settings.metricsRole().isEmpty() ? "open" : "needs role " + settings.metricsRole());
         log.info("sse-notify started: database {}, heartbeat {}s, queue {} bytes/stream, caps {}/user {} total",
                 app.database().description(), settings.heartbeat().toSeconds(), settings.queueBytes(),
                 settings.maxStreamsPerUser(), settings.maxStreams());
@@ -82,12 +113,20 @@ public final class AppListener implements ServletContextListener {
         return new HttpConstraintElement(TransportGuarantee.NONE, role);
     }
 
-    private static void add(ServletContext ctx, String name, Servlet servlet, ServletSecurityElement security,
-                            String... paths) {
+    /** Registers a servlet; its role rule goes to the container, or to a RoleFilter under token sign-in. */
+    private void add(ServletContext ctx, String name, Servlet servlet, ServletSecurityElement security,
+                     String... paths) {
         ServletRegistration.Dynamic reg = ctx.addServlet(name, servlet);
         reg.setAsyncSupported(true);
         reg.addMapping(paths);
-        if (security != null) {
+        if (security == null) {
+            return;
+        }
+        if (tokenSignIn) {
+            FilterRegistration.Dynamic roles = ctx.addFilter("roles-" + name, new RoleFilter(security));
+            roles.addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), true, name);
+            roles.setAsyncSupported(true);
+        } else {
             reg.setServletSecurity(security);
         }
     }

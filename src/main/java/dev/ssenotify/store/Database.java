@@ -81,6 +81,13 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** Publishes the pool's metrics (hikaricp_*) when the pool is ours; a container's pool is its business. */
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry meters) {
+        if (ownedPool != null) {
+            ownedPool.setMetricRegistry(meters);
+        }
+    }
+
     public Jdbi jdbi() {
         return jdbi;
     }

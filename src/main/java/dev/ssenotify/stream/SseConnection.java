@@ -41,11 +41,12 @@ public final class SseConnection implements WriteListener, AsyncListener {
     private final int maxQueueBytes;
     private final long openedNanos = System.nanoTime();
 
-    private final Queue<byte[]> queue = new ConcurrentLinkedQueue<>();
+    private final Queue<Delivery> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicInteger wip = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Consumer<SseConnection> onClose = c -> { };
+    private volatile StreamEvents events = StreamEvents.NONE;
     private volatile AsyncContext async;
     private volatile ServletOutputStream out;
     private volatile long lastProgressNanos = openedNanos;
@@ -55,6 +56,10 @@ public final class SseConnection implements WriteListener, AsyncListener {
     private boolean needsFlush;
     private long framesSent;
     private long bytesSent;
+    private int framesUnflushed;
+    private long bytesUnflushed;
+    private long[] rowsUnflushedNanos = new long[8];
+    private int rowsUnflushed;
 
     // The replay gate.
     private final Object gate = new Object();
@@ -77,6 +82,10 @@ public final class SseConnection implements WriteListener, AsyncListener {
         this.onClose = callback;
     }
 
+    void observe(StreamEvents observer) {
+        this.events = observer;
+    }
+
     /**
      * Sets the headers, goes async and queues the first frame. The first {@code onWritePossible}
      * writes and flushes headers and first frame together.
@@ -94,7 +103,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
         ctx.addListener(this);
         this.async = ctx;
         ServletOutputStream stream = response.getOutputStream();
-        add(firstFrame);
+        add(Delivery.other(firstFrame));
         this.out = stream;
         if (closed.get()) {
             ctx.complete();
@@ -117,7 +126,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
                 return;
             }
             cursor = d.id();
-            overflow = !add(d.frame());
+            overflow = !add(d);
         }
         afterAdd(overflow);
     }
@@ -128,26 +137,34 @@ public final class SseConnection implements WriteListener, AsyncListener {
      */
     void finishReplay(long startCursor, byte[] resyncFrame, long resyncId, List<Delivery> replayed) {
         boolean overflow = false;
+        int replayedRows = 0;
         synchronized (gate) {
             cursor = startCursor;
             if (resyncFrame != null) {
-                overflow |= !add(resyncFrame);
+                overflow |= !add(Delivery.other(resyncFrame));
                 cursor = Math.max(cursor, resyncId);
             }
             for (Delivery d : replayed) {
                 if (d.id() > cursor) {
-                    overflow |= !add(d.frame());
+                    overflow |= !add(d);
                     cursor = d.id();
+                    replayedRows++;
                 }
             }
             for (Delivery d : held) {
                 if (d.id() > cursor) {
-                    overflow |= !add(d.frame());
+                    overflow |= !add(d);
                     cursor = d.id();
                 }
             }
             held = null;
             live = true;
+        }
+        if (resyncFrame != null) {
+            events.resynced();
+        }
+        if (replayedRows > 0) {
+            events.replayed(replayedRows);
         }
         afterAdd(overflow);
     }
@@ -173,21 +190,22 @@ public final class SseConnection implements WriteListener, AsyncListener {
 
     /** A frame outside the row sequence: keep-alive comments and named events. */
     public void send(byte[] frame) {
-        afterAdd(!add(frame));
+        afterAdd(!add(Delivery.other(frame)));
     }
 
-    private boolean add(byte[] frame) {
+    private boolean add(Delivery d) {
         if (closed.get()) {
             return true;
         }
-        long before = queuedBytes.getAndAdd(frame.length);
-        if (before + frame.length > maxQueueBytes) {
+        int length = d.frame().length;
+        long before = queuedBytes.getAndAdd(length);
+        if (before + length > maxQueueBytes) {
             return false;
         }
         if (before == 0) {
             lastProgressNanos = System.nanoTime();
         }
-        queue.add(frame);
+        queue.add(d);
         return true;
     }
 
@@ -226,21 +244,46 @@ public final class SseConnection implements WriteListener, AsyncListener {
     private void writeWhileReady() throws IOException {
         ServletOutputStream stream = out;
         while (stream.isReady()) {
-            byte[] frame = queue.poll();
-            if (frame == null) {
+            Delivery d = queue.poll();
+            if (d == null) {
                 if (!needsFlush) {
                     return;
                 }
                 needsFlush = false;
                 stream.flush();
+                reportFlushed();
                 continue;
             }
+            byte[] frame = d.frame();
             stream.write(frame);
             queuedBytes.addAndGet(-frame.length);
             lastProgressNanos = System.nanoTime();
             needsFlush = true;
             framesSent++;
             bytesSent += frame.length;
+            framesUnflushed++;
+            bytesUnflushed += frame.length;
+            if (d.publishedNanos() != 0) {
+                if (rowsUnflushed == rowsUnflushedNanos.length) {
+                    rowsUnflushedNanos = java.util.Arrays.copyOf(rowsUnflushedNanos, rowsUnflushed * 2);
+                }
+                rowsUnflushedNanos[rowsUnflushed++] = d.publishedNanos();
+            }
+        }
+    }
+
+    /** Counts what the flush just handed to the socket; drain thread only. */
+    private void reportFlushed() {
+        StreamEvents e = events;
+        e.flushed(framesUnflushed, bytesUnflushed);
+        framesUnflushed = 0;
+        bytesUnflushed = 0;
+        if (rowsUnflushed > 0) {
+            long now = System.nanoTime();
+            for (int i = 0; i < rowsUnflushed; i++) {
+                e.rowLatency(now - rowsUnflushedNanos[i]);
+            }
+            rowsUnflushed = 0;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.ssenotify.stream;
 
 import dev.ssenotify.api.JsonResponses;
+import dev.ssenotify.store.RetentionDao;
 import dev.ssenotify.server.Settings;
 import dev.ssenotify.store.Notification;
 import dev.ssenotify.store.NotificationDao;
@@ -67,7 +68,8 @@ public final class SseServlet extends HttpServlet {
         }
 
         String user = principal.getName();
-        SseConnection conn = new SseConnection(user, traceId, req.getRemoteAddr() + ":" + req.getRemotePort(),
+        String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
+        SseConnection conn = new SseConnection(user, traceId, remote,
                 settings.queueBytes());
         switch (registry.register(conn)) {
             case ADMITTED -> { }
@@ -94,7 +96,7 @@ public final class SseServlet extends HttpServlet {
             throw e;
         }
         log.info("stream opened user={} traceId={} remote={} lastEventId={} streams={}",
-                user, traceId, req.getRemoteAddr(), after, registry.size());
+                user, traceId, remote, after, registry.size());
         replay(conn, user, after);
     }
 
@@ -106,9 +108,13 @@ public final class SseServlet extends HttpServlet {
         int limit = settings.replayLimit();
         try {
             List<Notification> missed = jdbi.withExtension(NotificationDao.class, dao -> dao.after(user, after, limit + 1));
-            if (missed.size() > limit) {
-                long lastId = jdbi.withExtension(NotificationDao.class, dao -> dao.maxId(user)).orElse(after);
-                log.info("stream of {} missed more than {} rows after {}: resync at {}", user, limit, after, lastId);
+            // Read after the rows: a row deleted before that read has its watermark committed with it.
+            long deletedUpTo = jdbi.withExtension(RetentionDao.class, dao -> dao.watermark(user)).orElse(0L);
+            if (missed.size() > limit || deletedUpTo > after) {
+                long lastId = Math.max(deletedUpTo,
+                        jdbi.withExtension(NotificationDao.class, dao -> dao.maxId(user)).orElse(after));
+                log.info("stream of {} after {}: resync at {} ({})", user, after, lastId,
+                        deletedUpTo > after ? "retention deleted rows up to " + deletedUpTo : "more than " + limit + " missed");
                 conn.finishReplay(after, SseFrames.resync(lastId), lastId, List.of());
                 return;
             }

@@ -33,15 +33,31 @@ public final class SubscriberRegistry {
     private final int maxPerUser;
     private final int maxTotal;
     private final Duration stallLimit;
+    private final StreamEvents events;
     private volatile boolean shutDown;
 
     public SubscriberRegistry(int maxPerUser, int maxTotal, Duration stallLimit) {
+        this(maxPerUser, maxTotal, stallLimit, StreamEvents.NONE);
+    }
+
+    public SubscriberRegistry(int maxPerUser, int maxTotal, Duration stallLimit, StreamEvents events) {
         this.maxPerUser = maxPerUser;
         this.maxTotal = maxTotal;
         this.stallLimit = stallLimit;
+        this.events = events;
     }
 
     public Admission register(SseConnection c) {
+        Admission a = admit(c);
+        if (a == Admission.ADMITTED) {
+            events.opened();
+        } else {
+            events.refused(a);
+        }
+        return a;
+    }
+
+    private Admission admit(SseConnection c) {
         if (shutDown) {
             return Admission.SHUT_DOWN;
         }
@@ -56,6 +72,7 @@ public final class SubscriberRegistry {
         // Set before the stream becomes visible, so a close that races with this method
         // (shutdown, a failed write) still removes it.
         c.onClose(this::remove);
+        c.observe(events);
         boolean[] added = {false};
         byUser.compute(c.user(), (user, set) -> {
             Set<SseConnection> s = set != null ? set : ConcurrentHashMap.newKeySet();
@@ -106,6 +123,7 @@ public final class SubscriberRegistry {
             }
             return set.isEmpty() ? null : set;
         });
+        events.closed(c.closeReason());
     }
 
     /** Hands a committed row to every stream of its user; encodes the frame once. */
@@ -114,7 +132,7 @@ public final class SubscriberRegistry {
         if (streams == null) {
             return;
         }
-        Delivery d = new Delivery(n.id(), SseFrames.notification(n));
+        Delivery d = new Delivery(n.id(), SseFrames.notification(n), System.nanoTime());
         for (SseConnection c : streams) {
             c.deliver(d);
         }
@@ -212,6 +230,17 @@ public final class SubscriberRegistry {
 
     public int size() {
         return total.get();
+    }
+
+    /** Bytes waiting in every stream's queue; walks all streams, so for scrapes, not hot paths. */
+    public long queuedBytes() {
+        long sum = 0;
+        for (Set<SseConnection> set : byUser.values()) {
+            for (SseConnection c : set) {
+                sum += c.queuedBytes();
+            }
+        }
+        return sum;
     }
 
     public int size(String user) {

@@ -75,7 +75,7 @@ class RegistryLifecycleTest {
         SseClient fresh = SseClient.open(server.port(), "/api/v1/notifications/stream", ALICE, "alice");
         assertEquals(200, fresh.status(), fresh.errorBody());
         fresh.awaitPing();
-        assertEquals(1, server.streams());
+        server.awaitStreams(1, Duration.ofSeconds(5));
         fresh.close();
     }
 
