@@ -36,6 +36,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class DemoPageBrowserTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
+    /** Short polls: the running state of a 3 s export must not slip between two looks. */
+    private static final Duration POLL = Duration.ofMillis(100);
 
     private TestServer server;
     private Browser browser;
@@ -44,7 +46,7 @@ class DemoPageBrowserTest {
     @BeforeEach
     void start() throws Exception {
         // A closed tab's socket is noticed on the next write; a 1 s heartbeat makes that prompt.
-        server = TestServer.start(Map.of(Settings.EXPORT_DELAY_MS, "1500", Settings.HEARTBEAT_SECONDS, "1"));
+        server = TestServer.start(Map.of(Settings.EXPORT_DELAY_MS, "3000", Settings.HEARTBEAT_SECONDS, "1"));
         browser = Browser.open(ALICE, TestServer.PASSWORDS.get(ALICE));
         driver = browser.driver();
     }
@@ -65,7 +67,7 @@ class DemoPageBrowserTest {
     }
 
     private <T> T until(Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, WAIT).until(condition);
+        return new WebDriverWait(driver, WAIT, POLL).until(condition);
     }
 
     /** Opens the page in the first tab plus {@code n - 1} more, each loaded and in step with the stream. */
@@ -214,7 +216,7 @@ class DemoPageBrowserTest {
         }
         String next = holder(tabs);
         assertTrue(tabs.contains(next));
-        new WebDriverWait(driver, WAIT).until(d -> server.streams() == 1);
+        new WebDriverWait(driver, WAIT, POLL).until(d -> server.streams() == 1);
         long after = server.publish(ALICE, "report", "after the handover");
         for (String tab : tabs) {
             awaitRow(tab, after);
