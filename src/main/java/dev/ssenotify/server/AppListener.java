@@ -23,6 +23,10 @@ import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.ServletSecurityElement;
 import jakarta.servlet.annotation.ServletSecurity.TransportGuarantee;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import org.slf4j.Logger;
@@ -137,6 +141,34 @@ public final class AppListener implements ServletContextListener {
             event.getServletContext().removeAttribute(APP_ATTRIBUTE);
             app.close();
             app = null;
+        }
+        deregisterOwnJdbcDrivers();
+    }
+
+    /**
+     * A driver loaded from WEB-INF/lib registers itself with the JVM-wide DriverManager and
+     * would pin this WAR's class loader after undeploy (Tomcat warns and unregisters it
+     * forcibly). Only drivers of a web application's own class loader are touched, never
+     * those of the embedded runner or the container.
+     *
+     * <p>{@code getDrivers()} loads, and so registers, every driver class this class loader can
+     * see (e.g. our H2 copy when the container's pool uses its own H2): list once for that side
+     * effect, then deregister from the second, complete list, as Tomcat's own check does.
+     */
+    private static void deregisterOwnJdbcDrivers() {
+        ClassLoader own = AppListener.class.getClassLoader();
+        if (own == ClassLoader.getSystemClassLoader()) {
+            return;
+        }
+        DriverManager.getDrivers();
+        for (Driver driver : Collections.list(DriverManager.getDrivers())) {
+            if (driver.getClass().getClassLoader() == own) {
+                try {
+                    DriverManager.deregisterDriver(driver);
+                } catch (SQLException | SecurityException e) {
+                    log.warn("could not deregister JDBC driver {}", driver.getClass().getName(), e);
+                }
+            }
         }
     }
 }

@@ -2,6 +2,10 @@ package dev.ssenotify.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
@@ -46,6 +50,7 @@ public final class Database implements AutoCloseable {
         }
         HikariConfig config = new HikariConfig();
         config.setPoolName("sse-notify-db");
+        config.setThreadFactory(new PoolThreads("sse-notify-db"));
         config.setJdbcUrl(jdbcUrl);
         config.setDriverClassName(driverFor(jdbcUrl));
         config.setMaximumPoolSize(10);
@@ -104,6 +109,45 @@ public final class Database implements AutoCloseable {
     public void close() {
         if (ownedPool != null) {
             ownedPool.close();
+            if (ownedPool.getThreadFactory() instanceof PoolThreads threads) {
+                threads.awaitExit(5_000);
+            }
+        }
+    }
+
+    /**
+     * Names and remembers the pool's threads. Hikari's executors report termination while
+     * their last thread is still exiting, and Tomcat looks for leftover threads right after
+     * contextDestroyed ("appears to have started a thread named [sse-notify-db:connection-closer]
+     * but has failed to stop it"), so {@link #close} waits until they are really gone.
+     */
+    private static final class PoolThreads implements ThreadFactory {
+        private final String prefix;
+        private final AtomicInteger count = new AtomicInteger();
+        private final List<Thread> threads = new CopyOnWriteArrayList<>();
+
+        PoolThreads(String prefix) {
+            this.prefix = prefix;
+        }
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, prefix + "-" + count.incrementAndGet());
+            t.setDaemon(true);
+            threads.add(t);
+            return t;
+        }
+
+        void awaitExit(long timeoutMs) {
+            long deadline = System.currentTimeMillis() + timeoutMs;
+            for (Thread t : threads) {
+                try {
+                    t.join(Math.max(1, deadline - System.currentTimeMillis()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 }

@@ -36,6 +36,7 @@ public final class SseClient implements AutoCloseable {
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private final String errorBody;
     private volatile boolean ended;
+    private volatile boolean endedCleanly;
     private volatile String lastEventId = "";
 
     private SseClient(Socket socket, int status, Map<String, String> headers, String errorBody) {
@@ -107,12 +108,14 @@ public final class SseClient implements AutoCloseable {
                 if (chunked) {
                     data = readChunk(in);
                     if (data == null) {
+                        endedCleanly = true;
                         break;
                     }
                 } else {
                     byte[] buf = new byte[8192];
                     int n = in.read(buf);
                     if (n < 0) {
+                        endedCleanly = true;
                         break;
                     }
                     data = java.util.Arrays.copyOf(buf, n);
@@ -261,6 +264,14 @@ public final class SseClient implements AutoCloseable {
     /** True once the server ended the response (or the connection broke). */
     public boolean ended() {
         return ended;
+    }
+
+    /**
+     * True once the server ended the response properly: the last chunk of a chunked body, or
+     * end of stream for a body without length; false while open or after a reset.
+     */
+    public boolean endedCleanly() {
+        return endedCleanly;
     }
 
     /** Closes with an RST (SO_LINGER 0), like a killed tab or a dropped network. */

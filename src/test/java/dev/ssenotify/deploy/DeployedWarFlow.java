@@ -1,0 +1,268 @@
+package dev.ssenotify.deploy;
+
+import static dev.ssenotify.support.TestServer.ALICE;
+import static dev.ssenotify.support.TestServer.BACKEND;
+import static dev.ssenotify.support.TestServer.BOB;
+import static dev.ssenotify.support.TestServer.PASSWORDS;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ssenotify.support.SseClient;
+import dev.ssenotify.support.SseEvent;
+import dev.ssenotify.support.TestServer;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The contract, over real HTTP, against target/sse-notify.war deployed into a real container
+ * (one subclass per container). The steps share one running container and run in order; the
+ * stream that must outlive the 30 s default async timeout is opened first, so its wait
+ * overlaps the other steps.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class DeployedWarFlow {
+
+    static final String STREAM = "/api/v1/notifications/stream";
+    static final String NOTIFICATIONS = "/api/v1/notifications";
+    /** Past the 30 s every container applies to an async request that sets no timeout. */
+    static final Duration PAST_DEFAULT_ASYNC_TIMEOUT = Duration.ofSeconds(36);
+    static final int HEARTBEAT_SECONDS = 8;
+    /** Well inside one heartbeat: a frame must not wait for the next keep-alive to go out. */
+    static final Duration PROMPTLY = Duration.ofSeconds(4);
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    /**
+     * Lines no clean deploy, run and undeploy may log: any warning or error level of JUL,
+     * JULI or Jetty, stack traces, and Tomcat's leak reports.
+     */
+    static final Pattern BAD_LOG_LINE = Pattern.compile(
+            "\\b(SEVERE|ERROR|WARN|WARNING|FATAL)\\b|Exception|^\\s+at |[Ll]eak|failed to stop|forcibly");
+
+    protected DeployedContainer container;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final List<SseClient> clients = new ArrayList<>();
+    private SseClient longLived;
+    private long longLivedOpenedNanos;
+
+    /** The container, configured but not started, with the settings route it demonstrates. */
+    protected abstract DeployedContainer newContainer() throws IOException;
+
+    /** What the app must log as {@code Database ready: ...} with that route. */
+    protected abstract String expectedDatabase();
+
+    /** True: the WAR is undeployed while the container runs; false: the container is stopped. */
+    protected abstract boolean endByUndeploy();
+
+    @BeforeAll
+    void deploy() throws Exception {
+        container = newContainer();
+        container.start();
+        longLived = stream(BOB, Map.of());
+        longLivedOpenedNanos = System.nanoTime();
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        clients.forEach(SseClient::close);
+        if (container != null) {
+            container.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void streamOpensWithRetryThenPing() throws Exception {
+        SseClient c = open(ALICE, Map.of());
+        assertEquals(200, c.status(), c.errorBody());
+        assertEquals("text/event-stream;charset=utf-8", c.header("Content-Type").toLowerCase().replace(" ", ""));
+        assertEquals("no-cache", c.header("Cache-Control"));
+        assertEquals("--ping--", c.next(PROMPTLY).data(), "the first frame is flushed at once");
+        assertTrue(c.bodyText().startsWith("retry: 3000\ndata: --ping--\n\n"), c.bodyText());
+        c.close();
+    }
+
+    @Test
+    @Order(2)
+    void publishAsBackendReachesEveryStreamOfTheUser() throws Exception {
+        SseClient tab1 = stream(ALICE, Map.of());
+        SseClient tab2 = stream(ALICE, Map.of());
+        HttpResponse<String> created = publish(ALICE, "export-excel", "Your export is ready in " + container.name);
+        assertEquals(201, created.statusCode(), created.body());
+        JsonNode row = TestServer.json(created.body());
+
+        for (SseClient tab : List.of(tab1, tab2)) {
+            SseEvent e = tab.next(PROMPTLY);
+            assertEquals(row.get("id").asText(), e.id());
+            assertEquals("message", e.event());
+            assertEquals(created.body(), e.data());
+        }
+        tab1.close();
+        tab2.close();
+    }
+
+    @Test
+    @Order(3)
+    void reconnectWithLastEventIdReplaysOnlyTheMissedRowsInOrder() throws Exception {
+        long seen = rowId(publish(ALICE, "job", "seen"));
+        long missed1 = rowId(publish(ALICE, "job", "missed 1"));
+        long missed2 = rowId(publish(ALICE, "job", "missed 2"));
+
+        SseClient c = stream(ALICE, Map.of("Last-Event-ID", String.valueOf(seen)));
+        List<SseEvent> replayed = c.take(2, WAIT);
+        assertEquals(List.of(String.valueOf(missed1), String.valueOf(missed2)),
+                replayed.stream().map(SseEvent::id).collect(Collectors.toList()));
+        assertEquals(null, c.poll(Duration.ofMillis(500)), "nothing beyond the missed rows");
+        c.close();
+    }
+
+    @Test
+    @Order(4)
+    void invalidNotificationAnswers400WithJsonError() throws Exception {
+        HttpResponse<String> r = postJson(BACKEND, NOTIFICATIONS,
+                "{\"userEmail\":\"not-an-email\",\"type\":\"job\",\"messageBody\":\"x\"}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
+        assertTrue(TestServer.json(r.body()).get("error").asText().contains("userEmail"), r.body());
+    }
+
+    @Test
+    @Order(5)
+    void malformedLastEventIdAnswers400WithJsonError() throws Exception {
+        SseClient c = open(ALICE, Map.of("Last-Event-ID", "abc"));
+        assertEquals(400, c.status());
+        assertTrue(TestServer.json(c.errorBody()).get("error").asText().contains("Last-Event-ID"), c.errorBody());
+    }
+
+    @Test
+    @Order(6)
+    void containerRealmAuthenticatesAndRolesGuardStreamAndPublish() throws Exception {
+        SseClient anonymous = open(null, Map.of());
+        assertEquals(401, anonymous.status());
+        assertTrue(anonymous.header("WWW-Authenticate").startsWith("Basic realm=\"sse-notify\""),
+                anonymous.header("WWW-Authenticate"));
+        HttpResponse<String> asUser = postJson(ALICE, NOTIFICATIONS,
+                "{\"userEmail\":\"bob@example.com\",\"type\":\"job\",\"messageBody\":\"x\"}");
+        assertEquals(403, asUser.statusCode(), "a user without the publisher role cannot publish");
+        assertTrue(TestServer.json(asUser.body()).has("error"), asUser.body());
+    }
+
+    @Test
+    @Order(7)
+    void appUsesTheConfiguredDatabase() throws Exception {
+        HttpResponse<String> health = send(HttpRequest.newBuilder(container.uri("/health")).GET());
+        assertEquals(200, health.statusCode(), health.body());
+        assertEquals("UP", TestServer.json(health.body()).get("database").asText());
+        assertTrue(container.log().contains("Database ready: " + expectedDatabase()), container.tail());
+        assertTrue(Files.isRegularFile(container.h2File().resolveSibling("notify.mv.db")),
+                "the H2 file under target/: " + container.h2File());
+    }
+
+    @Test
+    @Order(8)
+    void streamOutlivesTheDefaultAsyncTimeoutWithKeepalives() throws Exception {
+        long waited = System.nanoTime() - longLivedOpenedNanos;
+        long left = PAST_DEFAULT_ASYNC_TIMEOUT.toNanos() - waited;
+        if (left > 0) {
+            Thread.sleep(left / 1_000_000);
+        }
+        assertFalse(longLived.ended(), "the stream ended: " + longLived.bodyText());
+        assertTrue(longLived.comments().size() >= 3, "keep-alives: " + longLived.comments());
+        assertTrue(longLived.bodyText().contains("\n\n: keepalive\n\n"), longLived.bodyText());
+
+        long id = rowId(publish(BOB, "job", "still live after " + PAST_DEFAULT_ASYNC_TIMEOUT.toSeconds() + " s"));
+        assertEquals(String.valueOf(id), longLived.next(PROMPTLY).id());
+    }
+
+    @Test
+    @Order(9)
+    void endingTheDeploymentCompletesOpenStreamsCleanly() throws Exception {
+        SseClient alice = stream(ALICE, Map.of());
+        if (endByUndeploy()) {
+            container.undeploy();
+        } else {
+            container.stop();
+        }
+        // Tomcat checks webapps/ every 10 s and then waits up to 2 s for async requests.
+        await().atMost(Duration.ofSeconds(40)).until(() -> alice.ended() && longLived.ended());
+        assertTrue(alice.endedCleanly(), "alice's response ended with its last chunk: " + alice.bodyText());
+        assertTrue(longLived.endedCleanly(), "bob's response ended with its last chunk: " + longLived.bodyText());
+        if (endByUndeploy()) {
+            // The streams end first thing in contextDestroyed; the undeploy goes on after that.
+            await().atMost(Duration.ofSeconds(20)).until(() -> container.log().contains("sse-notify stopped"));
+            HttpResponse<String> gone = send(HttpRequest.newBuilder(container.uri("/health")).GET());
+            assertEquals(404, gone.statusCode(), "the context is gone after undeploy");
+        }
+    }
+
+    @Test
+    @Order(10)
+    void containerLogHasOurLinesAndNoErrorOrLeakWarning() throws Exception {
+        container.stop();
+        String log = container.log();
+        for (String expected : List.of("sse-notify started", "stream opened user=alice@example.com",
+                "reason=SHUTDOWN", "sse-notify stopped")) {
+            assertTrue(log.contains(expected), "log lacks '" + expected + "':\n" + container.tail());
+        }
+        List<String> bad = log.lines().filter(l -> BAD_LOG_LINE.matcher(l).find()).toList();
+        assertEquals(List.of(), bad, "warnings or errors in the " + container.name + " log");
+    }
+
+    // --- HTTP helpers -------------------------------------------------------------------
+
+    private SseClient open(String user, Map<String, String> headers) throws IOException {
+        SseClient c = SseClient.open(container.port(), DeployedContainer.CONTEXT + STREAM, user,
+                user == null ? null : PASSWORDS.get(user), headers);
+        clients.add(c);
+        return c;
+    }
+
+    private SseClient stream(String user, Map<String, String> headers) throws IOException, InterruptedException {
+        SseClient c = open(user, headers);
+        if (c.status() != 200) {
+            throw new AssertionError("stream of " + user + " answered " + c.status() + ": " + c.errorBody());
+        }
+        return c.awaitPing();
+    }
+
+    private HttpResponse<String> publish(String user, String type, String body) throws IOException, InterruptedException {
+        return postJson(BACKEND, NOTIFICATIONS, "{\"userEmail\":\"" + user + "\",\"type\":\"" + type
+                + "\",\"messageBody\":\"" + body + "\"}");
+    }
+
+    private static long rowId(HttpResponse<String> created) throws IOException {
+        assertEquals(201, created.statusCode(), created.body());
+        return TestServer.json(created.body()).get("id").asLong();
+    }
+
+    private HttpResponse<String> postJson(String user, String path, String json) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(container.uri(path))
+                .header("Authorization", TestServer.basic(user, PASSWORDS.get(user)))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return http.send(request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

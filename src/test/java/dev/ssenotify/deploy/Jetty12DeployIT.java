@@ -1,0 +1,31 @@
+package dev.ssenotify.deploy;
+
+import dev.ssenotify.server.Settings;
+import java.io.IOException;
+
+/**
+ * Standalone Jetty 12 (jetty-home, ee10-deploy) with the settings as environment variables
+ * of the Jetty process. Ends by removing the WAR from webapps/ (undeploy) while Jetty runs.
+ */
+class Jetty12DeployIT extends DeployedWarFlow {
+
+    private JettyContainer jetty;
+
+    @Override
+    protected DeployedContainer newContainer() throws IOException {
+        jetty = new JettyContainer("jetty-12.1", "it.jetty.home");
+        jetty.env(Settings.JDBC_URL, jetty.h2Url())
+                .env(Settings.HEARTBEAT_SECONDS, String.valueOf(HEARTBEAT_SECONDS));
+        return jetty;
+    }
+
+    @Override
+    protected String expectedDatabase() {
+        return jetty.h2Url();
+    }
+
+    @Override
+    protected boolean endByUndeploy() {
+        return true;
+    }
+}
