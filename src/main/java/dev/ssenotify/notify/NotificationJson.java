@@ -57,6 +57,11 @@ public final class NotificationJson {
         g.writeEndObject();
     }
 
+    /** An instant as the API writes it: UTC ISO-8601 with millis and Z. */
+    public static String utc(java.time.Instant t) {
+        return UTC_MILLIS.format(t.truncatedTo(ChronoUnit.MILLIS));
+    }
+
     /** Any value as one line of JSON. */
     public static String toJson(Object value) {
         try {

@@ -1,5 +1,6 @@
 package dev.ssenotify.server;
 
+import dev.ssenotify.export.ExportJobs;
 import dev.ssenotify.metrics.Metrics;
 import dev.ssenotify.notify.InProcessBus;
 import dev.ssenotify.notify.NotificationBus;
@@ -28,6 +29,7 @@ public final class App implements AutoCloseable {
     private final Heartbeat heartbeat;
     private final Metrics metrics;
     private final Retention retention;
+    private final ExportJobs exports;
 
     public App(Settings settings) {
         this.settings = settings;
@@ -50,8 +52,20 @@ public final class App implements AutoCloseable {
         this.heartbeat = new Heartbeat(registry, settings.heartbeat(), settings.maxStreamAge());
         this.retention = new Retention(database.jdbi(), settings.retentionReadDays(), settings.retentionMaxPerUser(),
                 metrics.registry());
+        try {
+            this.exports = new ExportJobs(settings, database.jdbi(), notifier, registry);
+        } catch (RuntimeException e) {
+            bus.close();
+            database.close();
+            metrics.close();
+            throw e;
+        }
         heartbeat.start();
         retention.start();
+    }
+
+    public ExportJobs exports() {
+        return exports;
     }
 
     public Settings settings() {
@@ -91,7 +105,7 @@ public final class App implements AutoCloseable {
     @Override
     public void close() {
         RuntimeException failure = null;
-        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, retention, heartbeat, bus, database, metrics}) {
+        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, retention, heartbeat, exports, bus, database, metrics}) {
             try {
                 step.close();
             } catch (InterruptedException e) {

@@ -4,6 +4,8 @@ import dev.ssenotify.api.ErrorServlet;
 import dev.ssenotify.api.HealthServlet;
 import dev.ssenotify.api.NotificationsServlet;
 import dev.ssenotify.api.PageServlet;
+import dev.ssenotify.api.ReadStateServlet;
+import dev.ssenotify.export.ExportsServlet;
 import dev.ssenotify.api.SameOriginFilter;
 import dev.ssenotify.auth.RoleFilter;
 import dev.ssenotify.auth.TokenFilter;
@@ -87,10 +89,14 @@ public final class AppListener implements ServletContextListener {
 
         add(ctx, "stream", new SseServlet(app.registry(), app.database().jdbi(), settings),
                 only(ROLE_USER), "/api/v1/notifications/stream", "/business/v1/notification/socket-connection");
-        add(ctx, "notifications", new NotificationsServlet(app.notifier()),
+        add(ctx, "notifications", new NotificationsServlet(app.notifier(), app.database().jdbi()),
                 new ServletSecurityElement(role(ROLE_USER),
                         List.of(new HttpMethodConstraintElement("POST", role(ROLE_PUBLISHER)))),
                 "/api/v1/notifications");
+        add(ctx, "readState", new ReadStateServlet(app.database().jdbi(), app.registry()),
+                only(ROLE_USER), "/api/v1/notifications/*");
+        add(ctx, "exports", new ExportsServlet(app.exports()), only(ROLE_USER),
+                "/api/v1/exports", "/api/v1/exports/*", ExportsServlet.SEED_ALIAS);
         add(ctx, "health", new HealthServlet(app.database().jdbi(), app.registry()), null, "/health");
         add(ctx, "page", new PageServlet(), only(ROLE_USER), "", "/index.html");
         add(ctx, "error", new ErrorServlet(), null, ErrorServlet.PATH);

@@ -29,7 +29,10 @@ public record Settings(
         int retentionMaxPerUser,
         String jwtHs256Secret,
         String jwtRs256PublicKey,
-        String jwtRolesClaim) {
+        String jwtRolesClaim,
+        Duration exportTtl,
+        int exportMaxRunningPerUser,
+        String exportDir) {
 
     public static final String PORT = "PORT";
     public static final String JDBC_URL = "SSE_NOTIFY_JDBC_URL";
@@ -48,12 +51,16 @@ public record Settings(
     public static final String JWT_HS256_SECRET = "SSE_NOTIFY_JWT_HS256_SECRET";
     public static final String JWT_RS256_PUBLIC_KEY = "SSE_NOTIFY_JWT_RS256_PUBLIC_KEY";
     public static final String JWT_ROLES_CLAIM = "SSE_NOTIFY_JWT_ROLES_CLAIM";
+    public static final String EXPORT_TTL_SECONDS = "SSE_NOTIFY_EXPORT_TTL_SECONDS";
+    public static final String EXPORT_MAX_RUNNING_PER_USER = "SSE_NOTIFY_EXPORT_MAX_RUNNING_PER_USER";
+    public static final String EXPORT_DIR = "SSE_NOTIFY_EXPORT_DIR";
 
     /** Every name this record reads, for documentation and for copying init-params. */
     public static final List<String> NAMES = List.of(PORT, JDBC_URL, USERS_FILE, HEARTBEAT_SECONDS,
             RETRY_MS, QUEUE_BYTES, MAX_STREAMS_PER_USER, MAX_STREAMS, REPLAY_LIMIT,
             MAX_STREAM_AGE_SECONDS, EXPORT_DELAY_MS, METRICS_ROLE, RETENTION_READ_DAYS,
-            RETENTION_MAX_PER_USER, JWT_HS256_SECRET, JWT_RS256_PUBLIC_KEY, JWT_ROLES_CLAIM);
+            RETENTION_MAX_PER_USER, JWT_HS256_SECRET, JWT_RS256_PUBLIC_KEY, JWT_ROLES_CLAIM,
+            EXPORT_TTL_SECONDS, EXPORT_MAX_RUNNING_PER_USER, EXPORT_DIR);
 
     public static final String DEFAULT_JDBC_URL = "jdbc:h2:file:./data/notify";
 
@@ -100,7 +107,10 @@ public record Settings(
                 r.integer(RETENTION_MAX_PER_USER, 10_000, 1, 100_000_000),
                 r.string(JWT_HS256_SECRET, ""),
                 r.string(JWT_RS256_PUBLIC_KEY, ""),
-                r.string(JWT_ROLES_CLAIM, "roles"));
+                r.string(JWT_ROLES_CLAIM, "roles"),
+                Duration.ofSeconds(r.integer(EXPORT_TTL_SECONDS, 3600, 1, 30 * 24 * 3600)),
+                r.integer(EXPORT_MAX_RUNNING_PER_USER, 2, 1, 1000),
+                r.string(EXPORT_DIR, ""));
         if (!s.jdbcUrl.startsWith("jdbc:")) {
             r.problems.add(JDBC_URL + " must start with jdbc: (e.g. jdbc:h2:file:./data/notify or jdbc:postgresql://host/db), got " + s.jdbcUrl);
         }

@@ -36,6 +36,31 @@ public interface NotificationDao {
     @SqlQuery("SELECT " + COLUMNS + " FROM notification_log WHERE id = :id AND user_email = :user")
     Optional<Notification> find(@Bind("user") String user, @Bind("id") long id);
 
+    /** One page of the newest rows below {@code before}, newest first. */
+    @SqlQuery("SELECT " + COLUMNS + " FROM notification_log WHERE user_email = :user AND id < :before "
+            + "ORDER BY id DESC LIMIT :limit")
+    List<Notification> page(@Bind("user") String user, @Bind("before") long before, @Bind("limit") int limit);
+
+    /** Like {@link #page} for one status; a separate statement so no SQL sees a typeless null. */
+    @SqlQuery("SELECT " + COLUMNS + " FROM notification_log WHERE user_email = :user AND status = :status "
+            + "AND id < :before ORDER BY id DESC LIMIT :limit")
+    List<Notification> pageWithStatus(@Bind("user") String user, @Bind("status") String status,
+                                      @Bind("before") long before, @Bind("limit") int limit);
+
+    @SqlQuery("SELECT COUNT(*) FROM notification_log WHERE user_email = :user AND status = 'UNREAD'")
+    long unreadCount(@Bind("user") String user);
+
+    @SqlQuery("SELECT COUNT(*) FROM notification_log WHERE user_email = :user")
+    long count(@Bind("user") String user);
+
+    /** 1 when the row was this user's and unread, else 0 (unknown, another user's, or already read). */
+    @SqlUpdate("UPDATE notification_log SET status = 'READ' WHERE id = :id AND user_email = :user AND status = 'UNREAD'")
+    int markRead(@Bind("user") String user, @Bind("id") long id);
+
+    /** Marks this user's unread rows up to {@code upTo} read; rows inserted meanwhile stay unread. */
+    @SqlUpdate("UPDATE notification_log SET status = 'READ' WHERE user_email = :user AND status = 'UNREAD' AND id <= :upTo")
+    int markAllRead(@Bind("user") String user, @Bind("upTo") long upTo);
+
     @SqlQuery("SELECT 1")
     int ping();
 }

@@ -47,9 +47,14 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(Map<String, String> settings) throws Exception {
+        return start(0, settings);
+    }
+
+    /** On a given port (0 = any free one), e.g. to bring a server back where its clients expect it. */
+    public static TestServer start(int port, Map<String, String> settings) throws Exception {
         Map<String, String> params = new HashMap<>(defaults());
         params.putAll(settings);
-        Server server = EmbeddedServer.newServer(0, params);
+        Server server = EmbeddedServer.newServer(port, params);
         server.start();
         if (EmbeddedServer.app(server) == null) {
             server.stop();
@@ -124,6 +129,10 @@ public final class TestServer implements AutoCloseable {
 
     public HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
         return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    public HttpResponse<byte[]> sendBytes(HttpRequest request) throws IOException, InterruptedException {
+        return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     }
 
     /** Publishes as the backend and returns the new row's id. */
