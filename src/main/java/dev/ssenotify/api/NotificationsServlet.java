@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ssenotify.notify.NotificationJson;
 import dev.ssenotify.notify.Notifier;
 import dev.ssenotify.store.Notification;
+import dev.ssenotify.store.StoreUnavailableException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -89,7 +90,7 @@ public final class NotificationsServlet extends HttpServlet {
         Notification row;
         try {
             row = notifier.publish(v.value());
-        } catch (JdbiException e) {
+        } catch (StoreUnavailableException e) {
             log.warn("publish failed: database unavailable", e);
             resp.setHeader("Retry-After", "5");
             JsonResponses.error(resp, 503, "database unavailable, the notification was not recorded; retry later");

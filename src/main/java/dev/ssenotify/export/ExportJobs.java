@@ -296,7 +296,7 @@ public final class ExportJobs implements AutoCloseable {
         if (e instanceof IOException || e instanceof UncheckedIOException) {
             return "could not write the file (" + abbreviate(what) + ")";
         }
-        if (e instanceof org.jdbi.v3.core.JdbiException) {
+        if (e instanceof org.jdbi.v3.core.JdbiException || e instanceof dev.ssenotify.store.StoreUnavailableException) {
             return "the database did not answer";
         }
         return abbreviate(what);

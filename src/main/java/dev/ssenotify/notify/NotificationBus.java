@@ -1,7 +1,8 @@
 package dev.ssenotify.notify;
 
 import dev.ssenotify.store.Notification;
-import org.jdbi.v3.core.Handle;
+import java.sql.Connection;
+import java.sql.SQLException;
 
 /**
  * Carries committed rows to the streams. In one process it is a direct hand-off; across
@@ -13,11 +14,11 @@ public interface NotificationBus extends AutoCloseable {
      * Runs in the insert's transaction, before the insert. A bus that serves several nodes
      * serializes one user's inserts here across nodes (the in-JVM lock only covers one node).
      */
-    default void beforeInsert(Handle tx, String userEmail) {
+    default void beforeInsert(Connection tx, String userEmail) throws SQLException {
     }
 
     /** Runs in the insert's transaction, after the insert: whatever must commit with the row. */
-    default void inTransaction(Handle tx, Notification row) {
+    default void inTransaction(Connection tx, Notification row) throws SQLException {
     }
 
     /** Called after the row's transaction committed, in id order per user. Must not block on clients. */

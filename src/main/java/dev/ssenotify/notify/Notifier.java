@@ -1,11 +1,14 @@
 package dev.ssenotify.notify;
 
 import dev.ssenotify.store.Notification;
-import dev.ssenotify.store.NotificationDao;
+import dev.ssenotify.store.NotificationInserts;
+import dev.ssenotify.store.StoreUnavailableException;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import org.jdbi.v3.core.Jdbi;
+import javax.sql.DataSource;
 
 /**
  * Records a notification, then pushes it. The row is committed before anything is pushed.
@@ -23,18 +26,18 @@ public final class Notifier {
 
     private static final int STRIPES = 256;
 
-    private final Jdbi jdbi;
+    private final DataSource dataSource;
     private final NotificationBus bus;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final Runnable onPublished;
 
-    public Notifier(Jdbi jdbi, NotificationBus bus) {
-        this(jdbi, bus, () -> { });
+    public Notifier(DataSource dataSource, NotificationBus bus) {
+        this(dataSource, bus, () -> { });
     }
 
     /** @param onPublished runs once per recorded notification (metrics); must be cheap */
-    public Notifier(Jdbi jdbi, NotificationBus bus, Runnable onPublished) {
-        this.jdbi = jdbi;
+    public Notifier(DataSource dataSource, NotificationBus bus, Runnable onPublished) {
+        this.dataSource = dataSource;
         this.bus = bus;
         this.onPublished = onPublished;
         for (int i = 0; i < STRIPES; i++) {
@@ -42,25 +45,48 @@ public final class Notifier {
         }
     }
 
+    /**
+     * Records and pushes one notification.
+     *
+     * @throws StoreUnavailableException when the row could not be committed (nothing was pushed)
+     */
     public Notification publish(NewNotification n) {
         ReentrantLock lock = stripes[Math.floorMod(n.userEmail().hashCode(), STRIPES)];
         lock.lock();
         try {
-            Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-            Notification row = jdbi.inTransaction(tx -> {
-                bus.beforeInsert(tx, n.userEmail());
-                long id = tx.attach(NotificationDao.class)
-                        .insert(n.userEmail(), n.type(), n.messageBody(), n.link(), now);
-                Notification inserted = new Notification(id, n.userEmail(), n.type(), n.messageBody(), n.link(),
-                        Notification.UNREAD, now);
-                bus.inTransaction(tx, inserted);
-                return inserted;
-            });
+            Notification row = insert(n, Instant.now().truncatedTo(ChronoUnit.MILLIS));
             onPublished.run();
             bus.publish(row);
             return row;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** One transaction: the bus's hooks around the insert, then commit. */
+    private Notification insert(NewNotification n, Instant now) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                bus.beforeInsert(c, n.userEmail());
+                long id = NotificationInserts.insert(c, n.userEmail(), n.type(), n.messageBody(), n.link(), now);
+                Notification row = new Notification(id, n.userEmail(), n.type(), n.messageBody(), n.link(),
+                        Notification.UNREAD, now);
+                bus.inTransaction(c, row);
+                c.commit();
+                return row;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreUnavailableException("the notification for " + n.userEmail() + " was not recorded", e);
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.ssenotify.stream.CloseReason;
 import dev.ssenotify.stream.SseConnection;
 import dev.ssenotify.stream.SubscriberRegistry;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.ToLongFunction;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -112,25 +112,25 @@ public final class PostgresBus implements NotificationBus {
     }
 
     @Override
-    public void beforeInsert(Handle tx, String userEmail) {
+    public void beforeInsert(Connection tx, String userEmail) throws SQLException {
         // Held until commit: the next insert of this user, on any node, gets a larger id and
         // commits (and so notifies) after this one. String.hashCode is the same on every JVM;
         // two users whose addresses collide only share a lock, which costs a little waiting.
-        tx.createQuery("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(:ns, :key)) AS locked")
-                .bind("ns", LOCK_NAMESPACE)
-                .bind("key", userEmail.hashCode())
-                .mapTo(Long.class)
-                .one();
+        try (PreparedStatement ps = tx.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+            ps.setInt(1, LOCK_NAMESPACE);
+            ps.setInt(2, userEmail.hashCode());
+            ps.executeQuery().close();
+        }
     }
 
     @Override
-    public void inTransaction(Handle tx, Notification row) {
+    public void inTransaction(Connection tx, Notification row) throws SQLException {
         // Delivered to listeners only if and when the transaction commits, in commit order.
-        tx.createQuery("SELECT count(*) FROM (SELECT pg_notify(:channel, :payload)) AS sent")
-                .bind("channel", CHANNEL)
-                .bind("payload", row.id() + ":" + row.userEmail())
-                .mapTo(Long.class)
-                .one();
+        try (PreparedStatement ps = tx.prepareStatement("SELECT pg_notify(?, ?)")) {
+            ps.setString(1, CHANNEL);
+            ps.setString(2, row.id() + ":" + row.userEmail());
+            ps.executeQuery().close();
+        }
     }
 
     /** Nothing to do: the row reaches this node's streams through LISTEN, in order with other nodes' rows. */

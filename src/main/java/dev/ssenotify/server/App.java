@@ -48,7 +48,7 @@ public final class App implements AutoCloseable {
         this.bus = settings.isPostgres()
                 ? PostgresBus.start(settings.jdbcUrl(), database.jdbi(), registry, settings.replayLimit())
                 : new InProcessBus(registry);
-        this.notifier = new Notifier(database.jdbi(), bus, metrics::published);
+        this.notifier = new Notifier(database.dataSource(), bus, metrics::published);
         this.heartbeat = new Heartbeat(registry, settings.heartbeat(), settings.maxStreamAge());
         this.retention = new Retention(database.jdbi(), settings.retentionReadDays(), settings.retentionMaxPerUser(),
                 metrics.registry());

@@ -1,11 +1,9 @@
 package dev.ssenotify.store;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
-import org.jdbi.v3.sqlobject.statement.GetGeneratedKeys;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
@@ -14,13 +12,6 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 public interface NotificationDao {
 
     String COLUMNS = "id, user_email, type, message_body, link, status, create_time";
-
-    @SqlUpdate("INSERT INTO notification_log (user_email, type, message_body, link, status, create_time) "
-            + "VALUES (:userEmail, :type, :messageBody, :link, 'UNREAD', :createTime)")
-    @GetGeneratedKeys("id")
-    long insert(@Bind("userEmail") String userEmail, @Bind("type") String type,
-                @Bind("messageBody") String messageBody, @Bind("link") String link,
-                @Bind("createTime") Instant createTime);
 
     /** Rows after {@code afterId}, oldest first: what a reconnecting stream missed. */
     @SqlQuery("SELECT " + COLUMNS + " FROM notification_log WHERE user_email = :user AND id > :afterId ORDER BY id LIMIT :limit")

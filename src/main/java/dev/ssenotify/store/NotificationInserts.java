@@ -1,0 +1,48 @@
+package dev.ssenotify.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+
+/**
+ * The insert on the publish path, in plain JDBC on a connection the caller's transaction owns.
+ * It is the one statement run per notification: profiled at 5,000/s, opening a jdbi handle
+ * and attaching a SqlObject for it (configuration copies, statement customizers) cost as
+ * much CPU as H2's own insert and commit. Every other query stays in {@link NotificationDao}.
+ */
+public final class NotificationInserts {
+
+    private static final String INSERT = "INSERT INTO notification_log "
+            + "(user_email, type, message_body, link, status, create_time) VALUES (?, ?, ?, ?, 'UNREAD', ?)";
+
+    private NotificationInserts() {
+    }
+
+    /** Inserts an UNREAD row and returns its generated id. */
+    public static long insert(Connection c, String userEmail, String type, String messageBody, String link,
+                              Instant createTime) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(INSERT, new String[] {"id"})) {
+            ps.setString(1, userEmail);
+            ps.setString(2, type);
+            ps.setString(3, messageBody);
+            if (link == null) {
+                ps.setNull(4, Types.VARCHAR);
+            } else {
+                ps.setString(4, link);
+            }
+            ps.setObject(5, OffsetDateTime.ofInstant(createTime, ZoneOffset.UTC));
+            ps.executeUpdate();
+            try (ResultSet keys = ps.getGeneratedKeys()) {
+                if (!keys.next()) {
+                    throw new SQLException("the insert returned no generated id");
+                }
+                return keys.getLong(1);
+            }
+        }
+    }
+}
