@@ -1,8 +1,8 @@
 package dev.ssenotify.api;
 
+import dev.ssenotify.notify.NotificationBus;
 import dev.ssenotify.notify.NotificationJson;
 import dev.ssenotify.store.NotificationDao;
-import dev.ssenotify.stream.SubscriberRegistry;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -37,11 +37,11 @@ public final class ReadStateServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(ReadStateServlet.class);
 
     private final transient Jdbi jdbi;
-    private final transient SubscriberRegistry registry;
+    private final transient NotificationBus bus;
 
-    public ReadStateServlet(Jdbi jdbi, SubscriberRegistry registry) {
+    public ReadStateServlet(Jdbi jdbi, NotificationBus bus) {
         this.jdbi = jdbi;
-        this.registry = registry;
+        this.bus = bus;
     }
 
     @Override
@@ -105,7 +105,7 @@ public final class ReadStateServlet extends HttpServlet {
             Map<String, Object> event = new LinkedHashMap<>();
             event.put("ids", List.of(id));
             event.put("unread", o.unread());
-            registry.sendEvent(user, "read", NotificationJson.toJson(event));
+            bus.sendEvent(user, "read", NotificationJson.toJson(event));
         }
         resp.setStatus(204);
     }
@@ -126,7 +126,7 @@ public final class ReadStateServlet extends HttpServlet {
             event.put("all", true);
             event.put("upTo", o.upTo());
             event.put("unread", o.unread());
-            registry.sendEvent(user, "read", NotificationJson.toJson(event));
+            bus.sendEvent(user, "read", NotificationJson.toJson(event));
         }
         JsonResponses.json(resp, 200, Map.of("updated", o.updated()));
     }

@@ -2,11 +2,11 @@ package dev.ssenotify.export;
 
 import dev.ssenotify.notify.NewNotification;
 import dev.ssenotify.notify.NotificationJson;
+import dev.ssenotify.notify.NotificationBus;
 import dev.ssenotify.notify.Notifier;
 import dev.ssenotify.server.Settings;
 import dev.ssenotify.store.Notification;
 import dev.ssenotify.store.NotificationDao;
-import dev.ssenotify.stream.SubscriberRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -75,7 +75,7 @@ public final class ExportJobs implements AutoCloseable {
 
     private final Jdbi jdbi;
     private final Notifier notifier;
-    private final SubscriberRegistry registry;
+    private final NotificationBus bus;
     private final Duration delay;
     private final Duration ttl;
     private final int maxPerUser;
@@ -88,10 +88,10 @@ public final class ExportJobs implements AutoCloseable {
     private final ScheduledExecutorService reaper;
     private volatile boolean closed;
 
-    public ExportJobs(Settings settings, Jdbi jdbi, Notifier notifier, SubscriberRegistry registry) {
+    public ExportJobs(Settings settings, Jdbi jdbi, Notifier notifier, NotificationBus bus) {
         this.jdbi = jdbi;
         this.notifier = notifier;
-        this.registry = registry;
+        this.bus = bus;
         this.delay = settings.exportDelay();
         this.ttl = settings.exportTtl();
         this.maxPerUser = settings.exportMaxRunningPerUser();
@@ -288,7 +288,7 @@ public final class ExportJobs implements AutoCloseable {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("jobId", job.id());
         body.put("percent", percent);
-        registry.sendEvent(job.owner(), "progress", NotificationJson.toJson(body));
+        bus.sendEvent(job.owner(), "progress", NotificationJson.toJson(body));
     }
 
     private static String reason(Exception e) {

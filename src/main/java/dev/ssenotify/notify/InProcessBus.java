@@ -16,4 +16,9 @@ public final class InProcessBus implements NotificationBus {
     public void publish(Notification row) {
         registry.deliver(row);
     }
+
+    @Override
+    public void sendEvent(String user, String name, String json) {
+        registry.sendEvent(user, name, json);
+    }
 }

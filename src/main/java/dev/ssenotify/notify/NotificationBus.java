@@ -24,6 +24,13 @@ public interface NotificationBus extends AutoCloseable {
     /** Called after the row's transaction committed, in id order per user. Must not block on clients. */
     void publish(Notification row);
 
+    /**
+     * A named event that is not a row ({@code read}, {@code progress}) to every stream of
+     * {@code user} on every node. Not stored: a stream that is offline misses it, and the
+     * client reloads its state through the REST API when it reconnects.
+     */
+    void sendEvent(String user, String name, String json);
+
     @Override
     default void close() {
     }

@@ -55,6 +55,10 @@ public final class PostgresBus implements NotificationBus {
     private static final Logger log = LoggerFactory.getLogger(PostgresBus.class);
 
     static final String CHANNEL = "sse_notify";
+    /** Named events (not rows): payload {@code user \n name \n json}. */
+    static final String EVENTS_CHANNEL = "sse_notify_events";
+    /** pg_notify refuses payloads of 8000 bytes or more. */
+    private static final int MAX_EVENT_PAYLOAD_BYTES = 7_900;
     /** Application name of the LISTEN connection in {@code pg_stat_activity}. */
     public static final String LISTENER_APPLICATION_NAME = "sse-notify-listen";
     /** First key of our advisory locks, so they cannot meet another application's single-key locks. */
@@ -133,6 +137,40 @@ public final class PostgresBus implements NotificationBus {
         }
     }
 
+    /**
+     * Through the database so the user's streams on every node get it; this node's own come
+     * back through LISTEN too. Best effort, like the event itself: when the payload is too big
+     * or the database does not answer, only this node's streams get it.
+     */
+    @Override
+    public void sendEvent(String user, String name, String json) {
+        String payload = user + "\n" + name + "\n" + json;
+        if (payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_EVENT_PAYLOAD_BYTES) {
+            registry.sendEvent(user, name, json);
+            return;
+        }
+        try {
+            jdbi.useHandle(h -> h.createQuery("SELECT count(*) FROM (SELECT pg_notify(:channel, :payload)) AS sent")
+                    .bind("channel", EVENTS_CHANNEL)
+                    .bind("payload", payload)
+                    .mapTo(Long.class)
+                    .one());
+        } catch (RuntimeException e) {
+            log.warn("event {} for {} reached only this node: {}", name, user, e.toString());
+            registry.sendEvent(user, name, json);
+        }
+    }
+
+    private void deliverEvent(String payload) {
+        int first = payload.indexOf('\n');
+        int second = first < 0 ? -1 : payload.indexOf('\n', first + 1);
+        if (second < 0) {
+            log.warn("ignoring malformed event payload of {} chars", payload.length());
+            return;
+        }
+        registry.sendEvent(payload.substring(0, first), payload.substring(first + 1, second), payload.substring(second + 1));
+    }
+
     /** Nothing to do: the row reaches this node's streams through LISTEN, in order with other nodes' rows. */
     @Override
     public void publish(Notification row) {
@@ -164,6 +202,7 @@ public final class PostgresBus implements NotificationBus {
             c.setAutoCommit(true);
             try (Statement st = c.createStatement()) {
                 st.execute("LISTEN " + CHANNEL);
+                st.execute("LISTEN " + EVENTS_CHANNEL);
                 // After LISTEN: every row committed from now on is announced, and every row
                 // committed before has an id at or below this one.
                 try (ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(id), 0) FROM notification_log")) {
@@ -235,6 +274,10 @@ public final class PostgresBus implements NotificationBus {
     private void deliver(PGNotification[] batch) {
         Map<String, long[]> range = new LinkedHashMap<>();
         for (PGNotification n : batch) {
+            if (EVENTS_CHANNEL.equals(n.getName())) {
+                deliverEvent(n.getParameter());
+                continue;
+            }
             if (!CHANNEL.equals(n.getName())) {
                 continue;
             }

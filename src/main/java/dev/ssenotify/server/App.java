@@ -53,7 +53,7 @@ public final class App implements AutoCloseable {
         this.retention = new Retention(database.jdbi(), settings.retentionReadDays(), settings.retentionMaxPerUser(),
                 metrics.registry());
         try {
-            this.exports = new ExportJobs(settings, database.jdbi(), notifier, registry);
+            this.exports = new ExportJobs(settings, database.jdbi(), notifier, bus);
         } catch (RuntimeException e) {
             bus.close();
             database.close();

@@ -93,7 +93,7 @@ public final class AppListener implements ServletContextListener {
                 new ServletSecurityElement(role(ROLE_USER),
                         List.of(new HttpMethodConstraintElement("POST", role(ROLE_PUBLISHER)))),
                 "/api/v1/notifications");
-        add(ctx, "readState", new ReadStateServlet(app.database().jdbi(), app.registry()),
+        add(ctx, "readState", new ReadStateServlet(app.database().jdbi(), app.bus()),
                 only(ROLE_USER), "/api/v1/notifications/*");
         add(ctx, "exports", new ExportsServlet(app.exports()), only(ROLE_USER),
                 "/api/v1/exports", "/api/v1/exports/*", ExportsServlet.SEED_ALIAS);

@@ -87,6 +87,32 @@ class PostgresClusterTest {
     }
 
     @Test
+    void markingReadOnOneNodeSendsTheReadEventToTheUsersStreamsOnEveryNode() throws Exception {
+        try (SseClient onA = a.stream(ALICE); SseClient onB = b.stream(ALICE); SseClient bobOnB = b.stream(BOB)) {
+            long id = a.publish(ALICE, "t", "to be read");
+            assertEquals(String.valueOf(id), onA.next(WAIT).id());
+            assertEquals(String.valueOf(id), onB.next(WAIT).id());
+
+            HttpResponse<String> read = a.postJson("/api/v1/notifications/" + id + "/read", ALICE, "{}");
+            assertEquals(204, read.statusCode(), read.body());
+
+            for (SseClient tab : List.of(onA, onB)) {
+                SseEvent e = tab.next(WAIT);
+                assertEquals("read", e.event());
+                assertEquals(List.of(id), ids(TestServer.json(e.data()).get("ids")));
+            }
+            assertNull(onA.poll(Duration.ofMillis(300)), "the node that sent it delivers it once");
+            assertNull(bobOnB.poll(Duration.ofMillis(200)), "bob's stream must not see alice's event");
+        }
+    }
+
+    private static List<Long> ids(JsonNode array) {
+        List<Long> ids = new ArrayList<>();
+        array.forEach(n -> ids.add(n.asLong()));
+        return ids;
+    }
+
+    @Test
     void streamThatMovesFromNodeBToNodeAWithLastEventIdGetsExactlyWhatItMissed() throws Exception {
         long seen;
         try (SseClient onB = b.stream(ALICE)) {
