@@ -4,6 +4,7 @@ import dev.ssenotify.notify.NewNotification;
 import dev.ssenotify.notify.NotificationJson;
 import dev.ssenotify.notify.NotificationBus;
 import dev.ssenotify.notify.Notifier;
+import dev.ssenotify.server.NamedThreads;
 import dev.ssenotify.server.Settings;
 import dev.ssenotify.store.Notification;
 import dev.ssenotify.store.NotificationDao;
@@ -30,10 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -108,8 +107,8 @@ public final class ExportJobs implements AutoCloseable {
                     + settings.exportDir() + "': " + e);
         }
         this.workers = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(QUEUE), named("sse-notify-export-"));
-        ScheduledThreadPoolExecutor r = new ScheduledThreadPoolExecutor(1, named("sse-notify-export-reaper-"));
+                new ArrayBlockingQueue<>(QUEUE), NamedThreads.numbered("sse-notify-export-"));
+        ScheduledThreadPoolExecutor r = new ScheduledThreadPoolExecutor(1, NamedThreads.numbered("sse-notify-export-reaper-"));
         r.setRemoveOnCancelPolicy(true);
         this.reaper = r;
         long period = Math.max(1, Math.min(60, ttl.toSeconds() / 2));
@@ -387,14 +386,5 @@ public final class ExportJobs implements AutoCloseable {
                 log.debug("could not delete {}", dir, e);
             }
         }
-    }
-
-    private static ThreadFactory named(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

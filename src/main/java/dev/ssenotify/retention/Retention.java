@@ -1,5 +1,6 @@
 package dev.ssenotify.retention;
 
+import dev.ssenotify.server.NamedThreads;
 import dev.ssenotify.store.RetentionDao;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,11 +54,7 @@ public final class Retention implements AutoCloseable {
                 .description("Rows deleted by retention, by rule").register(meters);
         this.deletedOverCap = Counter.builder("sse.notify.retention.deleted").tag("rule", "per_user_cap")
                 .description("Rows deleted by retention, by rule").register(meters);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sse-notify-retention");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(NamedThreads.single("sse-notify-retention"));
     }
 
     public void start() {

@@ -13,6 +13,7 @@ import dev.ssenotify.auth.TokenVerifier;
 import dev.ssenotify.metrics.MetricsServlet;
 import dev.ssenotify.stream.SseServlet;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.HttpConstraintElement;
 import jakarta.servlet.HttpMethodConstraintElement;
@@ -60,14 +61,9 @@ public final class AppListener implements ServletContextListener {
     public void contextInitialized(ServletContextEvent event) {
         ServletContext ctx = event.getServletContext();
         Settings settings;
-        try {
-            settings = Settings.load(ctx::getInitParameter);
-        } catch (Settings.InvalidSettingsException e) {
-            log.error("sse-notify cannot start: {}", e.getMessage());
-            throw e;
-        }
         TokenVerifier tokens;
         try {
+            settings = Settings.load(ctx::getInitParameter);
             tokens = TokenVerifier.from(settings);
         } catch (Settings.InvalidSettingsException e) {
             log.error("sse-notify cannot start: {}", e.getMessage());
@@ -79,13 +75,9 @@ public final class AppListener implements ServletContextListener {
         tokenSignIn = tokens != null;
         if (tokenSignIn) {
             // First in the chain: every later filter and servlet sees the token's identity.
-            FilterRegistration.Dynamic token = ctx.addFilter("token", new TokenFilter(tokens));
-            token.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
-            token.setAsyncSupported(true);
+            addFilter(ctx, "token", new TokenFilter(tokens));
         }
-        FilterRegistration.Dynamic origin = ctx.addFilter("sameOrigin", new SameOriginFilter());
-        origin.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
-        origin.setAsyncSupported(true);
+        addFilter(ctx, "sameOrigin", new SameOriginFilter());
 
         add(ctx, "stream", new SseServlet(app.registry(), app.database().jdbi(), settings),
                 only(ROLE_USER), "/api/v1/notifications/stream", "/business/v1/notification/socket-connection");
@@ -115,6 +107,12 @@ public final class AppListener implements ServletContextListener {
 
     private static HttpConstraintElement role(String role) {
         return new HttpConstraintElement(TransportGuarantee.NONE, role);
+    }
+
+    private static void addFilter(ServletContext ctx, String name, Filter filter) {
+        FilterRegistration.Dynamic reg = ctx.addFilter(name, filter);
+        reg.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+        reg.setAsyncSupported(true);
     }
 
     /** Registers a servlet; its role rule goes to the container, or to a RoleFilter under token sign-in. */

@@ -1,5 +1,6 @@
 package dev.ssenotify.stream;
 
+import dev.ssenotify.server.NamedThreads;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,11 +28,7 @@ public final class Heartbeat implements AutoCloseable {
         this.period = period;
         this.maxAge = maxAge;
         this.stallLimit = period.multipliedBy(2);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sse-notify-heartbeat");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(NamedThreads.single("sse-notify-heartbeat"));
     }
 
     public void start() {
