@@ -10,29 +10,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ssenotify.support.SseClient;
 import dev.ssenotify.support.SseEvent;
+import dev.ssenotify.support.ServerTest;
 import dev.ssenotify.support.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class ReadApiTest {
-
-    private TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        server.close();
-    }
+class ReadApiTest extends ServerTest {
 
     private JsonNode getJson(String path, String user) throws Exception {
         HttpResponse<String> r = server.get(path, user);

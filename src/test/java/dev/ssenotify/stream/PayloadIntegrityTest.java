@@ -10,28 +10,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ssenotify.support.SseClient;
 import dev.ssenotify.support.SseEvent;
+import dev.ssenotify.support.ServerTest;
 import dev.ssenotify.support.TestServer;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class PayloadIntegrityTest {
-
-    private TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        server.close();
-    }
+class PayloadIntegrityTest extends ServerTest {
 
     @Test
     void hostileTextArrivesIntactAsOneEvent() throws Exception {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ssenotify.server.Settings;
 import dev.ssenotify.support.SseClient;
 import dev.ssenotify.support.SseEvent;
+import dev.ssenotify.support.ServerTest;
 import dev.ssenotify.support.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,22 +20,13 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class ReplayTest {
+class ReplayTest extends ServerTest {
 
-    private TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start(Map.of(Settings.REPLAY_LIMIT, "50"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        server.close();
+    @Override
+    protected Map<String, String> settings() {
+        return Map.of(Settings.REPLAY_LIMIT, "50");
     }
 
     @Test

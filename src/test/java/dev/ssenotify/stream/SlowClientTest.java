@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ssenotify.server.Settings;
 import dev.ssenotify.support.SseClient;
 import dev.ssenotify.support.SseEvent;
+import dev.ssenotify.support.ServerTest;
 import dev.ssenotify.support.TestServer;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,22 +20,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class SlowClientTest {
+class SlowClientTest extends ServerTest {
 
-    private TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start(Map.of(Settings.HEARTBEAT_SECONDS, "1"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        server.close();
+    @Override
+    protected Map<String, String> settings() {
+        return Map.of(Settings.HEARTBEAT_SECONDS, "1");
     }
 
     /**

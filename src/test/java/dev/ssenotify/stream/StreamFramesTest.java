@@ -7,27 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ssenotify.server.Settings;
 import dev.ssenotify.support.SseClient;
 import dev.ssenotify.support.SseEvent;
+import dev.ssenotify.support.ServerTest;
 import dev.ssenotify.support.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class StreamFramesTest {
+class StreamFramesTest extends ServerTest {
 
-    private TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start(Map.of(Settings.HEARTBEAT_SECONDS, "1"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        server.close();
+    @Override
+    protected Map<String, String> settings() {
+        return Map.of(Settings.HEARTBEAT_SECONDS, "1");
     }
 
     @Test
