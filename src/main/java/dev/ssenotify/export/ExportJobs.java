@@ -349,10 +349,6 @@ public final class ExportJobs implements AutoCloseable {
         return jobs.size();
     }
 
-    public Path directory() {
-        return dir;
-    }
-
     /** Interrupts running jobs, waits for them briefly, then deletes every file this instance wrote. */
     @Override
     public void close() throws InterruptedException {

@@ -257,10 +257,6 @@ public final class SseClient implements AutoCloseable {
         return comments;
     }
 
-    public String lastEventId() {
-        return lastEventId;
-    }
-
     /** True once the server ended the response (or the connection broke). */
     public boolean ended() {
         return ended;

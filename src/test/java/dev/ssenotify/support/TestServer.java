@@ -93,10 +93,6 @@ public final class TestServer implements AutoCloseable {
         return EmbeddedServer.app(server);
     }
 
-    public Server jetty() {
-        return server;
-    }
-
     /** An open stream of {@code user}, past its {@code --ping--}. */
     public SseClient stream(String user) throws IOException, InterruptedException {
         return stream(user, Map.of());
