@@ -30,7 +30,7 @@ server() {
   stop
   local dir; dir=$(mktemp -d /tmp/sse-notify-bench.XXXXXX)
   java -cp "$(classpath)" dev.ssenotify.bench.LoadGenerator users-file "$dir/users.txt" --users "$users" >/dev/null
-  PORT=$PORT SSE_NOTIFY_USERS_FILE="$dir/users.txt" SSE_NOTIFY_JDBC_URL="jdbc:h2:file:$dir/notify" \
+  PORT=$PORT SSE_NOTIFY_USERS_FILE="$dir/users.txt" SSE_NOTIFY_JDBC_URL="${JDBC_URL:-jdbc:h2:file:$dir/notify${H2_OPTS:-}}" \
     SSE_NOTIFY_MAX_STREAMS=20000 \
     java -Xmx512m -Xlog:gc:file=$WORK/gc.log $SERVER_OPTS -jar "${JAR:-target/sse-notify-standalone.jar}" > "$WORK/server.log" 2>&1 &
   echo $! > "$WORK/server.pid"
@@ -51,7 +51,7 @@ stop() {
 }
 
 gen() {
-  java -Xmx1g -XX:+UseSerialGC -cp "$(classpath)" dev.ssenotify.bench.LoadGenerator --port "$PORT" \
+  java -Xmx1g -XX:+UseSerialGC ${GEN_OPTS:-} -cp "$(classpath)" dev.ssenotify.bench.LoadGenerator --port "$PORT" \
     --server-pid "$(cat $WORK/server.pid)" "$@"
 }
 

@@ -34,6 +34,17 @@ final class RequestBodies {
         return new BadBody(413, "request body is larger than " + MAX_BODY_BYTES + " bytes");
     }
 
+    /**
+     * Reads a body whose length was declared into an array of that size: {@code readNBytes(max)}
+     * allocates in 8 KiB steps and copies, which was a fifth of all allocation per publish.
+     * The container ends the stream at the declared length, so a longer body cannot get in.
+     */
+    private static byte[] readDeclared(InputStream in, int length) throws IOException {
+        byte[] body = new byte[length];
+        int n = in.readNBytes(body, 0, length);
+        return n == length ? body : java.util.Arrays.copyOf(body, n);
+    }
+
     static JsonNode readJsonObject(HttpServletRequest req) throws IOException, BadBody {
         String type = req.getContentType();
         if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
@@ -45,7 +56,8 @@ final class RequestBodies {
         }
         byte[] body;
         try (InputStream in = req.getInputStream()) {
-            body = in.readNBytes(MAX_BODY_BYTES + 1);
+            body = declared >= 0 && declared <= MAX_BODY_BYTES ? readDeclared(in, (int) declared)
+                    : in.readNBytes(MAX_BODY_BYTES + 1);
             if (body.length > MAX_BODY_BYTES) {
                 // Read the rest (a few MB at most) before answering: a server that answers and
                 // closes while the client is still sending makes the client see a reset
