@@ -1,6 +1,9 @@
 package dev.ssenotify.server;
 
 import java.util.Map;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Handler;
+import java.util.logging.Logger;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
 
@@ -15,9 +18,11 @@ public final class Main {
             // Before anything logs: keeps the log open while a SIGTERM stops the server.
             System.setProperty("java.util.logging.manager", ShutdownLogManager.class.getName());
         }
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$-7s [%3$s] %5$s%6$s%n");
+        boolean ownLayout = System.getProperty("java.util.logging.SimpleFormatter.format") != null;
+        if (!ownLayout) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", LogLineFormatter.SIMPLE_FORMAT);
         }
+        AsyncConsoleHandler console = useAsyncConsole(ownLayout);
         Settings settings;
         try {
             settings = Settings.load(name -> null);
@@ -27,6 +32,20 @@ public final class Main {
             return;
         }
         Server server = EmbeddedServer.newServer(settings.port(), Map.of());
+        // One hook, so the lines of a graceful stop are written before the JVM exits:
+        // JVM shutdown hooks run concurrently, and the console writer is a daemon thread.
+        server.setStopAtShutdown(false);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.stop();
+            } catch (Exception e) {
+                Logger.getLogger(Main.class.getName()).log(java.util.logging.Level.WARNING, "stop failed", e);
+            } finally {
+                if (console != null) {
+                    console.flush();
+                }
+            }
+        }, "sse-notify-shutdown"));
         server.start();
         ServletContextHandler context = (ServletContextHandler) server.getHandler();
         if (!context.isAvailable() || EmbeddedServer.app(server) == null) {
@@ -36,5 +55,32 @@ public final class Main {
         }
         System.out.println("sse-notify listening on http://localhost:" + EmbeddedServer.port(server) + "/");
         server.join();
+    }
+
+    /**
+     * Swaps the root logger's console handler for {@link AsyncConsoleHandler}, unless the
+     * logging was configured explicitly ({@code java.util.logging.config.file} or
+     * {@code .class}), which is then left as given. Lines keep the default layout, written by
+     * {@link LogLineFormatter}, unless a {@code SimpleFormatter} pattern was given.
+     */
+    private static AsyncConsoleHandler useAsyncConsole(boolean ownLayout) {
+        if (System.getProperty("java.util.logging.config.file") != null
+                || System.getProperty("java.util.logging.config.class") != null) {
+            return null;
+        }
+        Logger root = Logger.getLogger("");
+        AsyncConsoleHandler console = new AsyncConsoleHandler();
+        if (!ownLayout) {
+            console.setFormatter(new LogLineFormatter());
+        }
+        for (Handler h : root.getHandlers()) {
+            if (h instanceof ConsoleHandler) {
+                console.setLevel(h.getLevel());
+                root.removeHandler(h);
+                h.close();
+            }
+        }
+        root.addHandler(console);
+        return console;
     }
 }
