@@ -34,6 +34,7 @@ server() {
     SSE_NOTIFY_MAX_STREAMS=20000 \
     java -Xmx512m -Xlog:gc:file=$WORK/gc.log $SERVER_OPTS -jar "${JAR:-target/sse-notify-standalone.jar}" > "$WORK/server.log" 2>&1 &
   echo $! > "$WORK/server.pid"
+  echo "$dir" > "$WORK/server.dir"
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
     sleep 0.2
@@ -47,6 +48,10 @@ stop() {
     local pid; pid=$(cat "$WORK/server.pid")
     kill "$pid" 2>/dev/null && while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
     rm -f "$WORK/server.pid"
+  fi
+  # The database of a run is hundreds of MB: delete it with its server.
+  if [ -f "$WORK/server.dir" ]; then
+    rm -rf "$(cat "$WORK/server.dir")" "$WORK/server.dir"
   fi
 }
 
