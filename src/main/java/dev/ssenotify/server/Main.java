@@ -1,8 +1,10 @@
 package dev.ssenotify.server;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
@@ -23,6 +25,24 @@ public final class Main {
             System.setProperty("java.util.logging.SimpleFormatter.format", LogLineFormatter.SIMPLE_FORMAT);
         }
         AsyncConsoleHandler console = useAsyncConsole(ownLayout);
+        // One hook, so the lines of a graceful stop are written before the JVM exits: JVM
+        // shutdown hooks run concurrently, and the console writer is a daemon thread. It is
+        // registered first, so lines logged before an early exit (bad settings) are kept too.
+        AtomicReference<Server> running = new AtomicReference<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                Server server = running.get();
+                if (server != null) {
+                    server.stop();
+                }
+            } catch (Exception e) {
+                Logger.getLogger(Main.class.getName()).log(Level.WARNING, "stop failed", e);
+            } finally {
+                if (console != null) {
+                    console.flush();
+                }
+            }
+        }, "sse-notify-shutdown"));
         Settings settings;
         try {
             settings = Settings.load(name -> null);
@@ -32,23 +52,14 @@ public final class Main {
             return;
         }
         Server server = EmbeddedServer.newServer(settings.port(), Map.of());
-        // One hook, so the lines of a graceful stop are written before the JVM exits:
-        // JVM shutdown hooks run concurrently, and the console writer is a daemon thread.
         server.setStopAtShutdown(false);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.stop();
-            } catch (Exception e) {
-                Logger.getLogger(Main.class.getName()).log(java.util.logging.Level.WARNING, "stop failed", e);
-            } finally {
-                if (console != null) {
-                    console.flush();
-                }
-            }
-        }, "sse-notify-shutdown"));
+        running.set(server);
         server.start();
         ServletContextHandler context = (ServletContextHandler) server.getHandler();
         if (!context.isAvailable() || EmbeddedServer.app(server) == null) {
+            if (console != null) {
+                console.flush();
+            }
             System.err.println("sse-notify did not start; see the log above");
             server.stop();
             System.exit(1);

@@ -23,10 +23,29 @@ class StandaloneShutdownTest {
     @TempDir
     Path dir;
 
+    private static ProcessBuilder runner() {
+        return new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName());
+    }
+
+    @Test
+    void badSettingExitsWithStatusTwoAndNamesIt() throws Exception {
+        ProcessBuilder pb = runner();
+        pb.environment().put("PORT", "0");
+        pb.environment().put("SSE_NOTIFY_HEARTBEAT_SECONDS", "soon");
+        pb.environment().put("SSE_NOTIFY_JDBC_URL", "jdbc:h2:file:" + dir.resolve("notify"));
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertTrue(out.contains("SSE_NOTIFY_HEARTBEAT_SECONDS"), out);
+        assertTrue(Files.notExists(dir.resolve("notify.mv.db")), "nothing should have been created");
+    }
+
     @Test
     void sigtermWritesEveryStreamsCloseLineBeforeExit() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName());
+        ProcessBuilder pb = runner();
         pb.environment().put("PORT", "0");
         pb.environment().put("SSE_NOTIFY_JDBC_URL", "jdbc:h2:file:" + dir.resolve("notify"));
         pb.redirectErrorStream(true);
