@@ -27,6 +27,7 @@ public final class SubscriberRegistry {
     public enum Admission { ADMITTED, USER_CAP, TOTAL_CAP, SHUT_DOWN }
 
     private static final Duration DEAD_PROBE_WAIT = Duration.ofMillis(250);
+    private static final Duration DEAD_PROBE_INTERVAL = Duration.ofMillis(50);
 
     private final ConcurrentHashMap<String, Set<SseConnection>> byUser = new ConcurrentHashMap<>();
     private final AtomicInteger total = new AtomicInteger();
@@ -98,20 +99,31 @@ public final class SubscriberRegistry {
      */
     private void dropDead(Set<SseConnection> streams) {
         long now = System.nanoTime();
-        for (SseConnection c : List.copyOf(streams)) {
-            if (c.isStalled(now, stallLimit)) {
-                c.close(CloseReason.DEAD);
-            } else {
-                c.send(SseFrames.KEEPALIVE);
-            }
-        }
+        probe(streams, now);
         long deadline = now + DEAD_PROBE_WAIT.toNanos();
+        long nextProbe = now + DEAD_PROBE_INTERVAL.toNanos();
         while (streams.size() >= maxPerUser && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            }
+            // Again: a keep-alive written before the kernel handled the socket's reset is
+            // accepted into the send buffer (seen on a loaded machine); the next one fails.
+            if (System.nanoTime() >= nextProbe) {
+                probe(streams, System.nanoTime());
+                nextProbe += DEAD_PROBE_INTERVAL.toNanos();
+            }
+        }
+    }
+
+    private void probe(Set<SseConnection> streams, long now) {
+        for (SseConnection c : List.copyOf(streams)) {
+            if (c.isStalled(now, stallLimit)) {
+                c.close(CloseReason.DEAD);
+            } else {
+                c.send(SseFrames.KEEPALIVE);
             }
         }
     }

@@ -66,7 +66,7 @@ class RegistryLifecycleTest {
 
     @Test
     void overThePerUserCapDeadStreamsAreDroppedFirst() throws Exception {
-        server = TestServer.start(Map.of(Settings.MAX_STREAMS_PER_USER, "2"));
+        server = TestServer.start(Map.of(Settings.MAX_STREAMS_PER_USER, "2", Settings.HEARTBEAT_SECONDS, "2"));
         SseClient dead1 = server.stream(ALICE);
         SseClient dead2 = server.stream(ALICE);
         dead1.abort();
@@ -75,7 +75,10 @@ class RegistryLifecycleTest {
         SseClient fresh = SseClient.open(server.port(), "/api/v1/notifications/stream", ALICE, "alice");
         assertEquals(200, fresh.status(), fresh.errorBody());
         fresh.awaitPing();
-        server.awaitStreams(1, Duration.ofSeconds(5));
+        // The probe stops once there is room. A probe written before the kernel handled that
+        // socket's reset is accepted (seen once in CI, on a loaded machine), so the other dead
+        // stream may only fail at the next heartbeat; either way it leaves the registry.
+        server.awaitStreams(1, Duration.ofSeconds(6));
         fresh.close();
     }
 
