@@ -67,10 +67,7 @@ class PublishBadInputTest {
     void badBodyAnswers400WithJsonErrorAndChangesNothing(String body, String expectedError) throws Exception {
         long before = rows();
         HttpResponse<String> r = server.postJson("/api/v1/notifications", BACKEND, body);
-        assertEquals(400, r.statusCode(), r.body());
-        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
-        String error = TestServer.json(r.body()).get("error").asText();
-        assertTrue(error.contains(expectedError), error);
+        TestServer.assertJsonError(r, 400, expectedError);
         assertEquals(before, rows());
         assertNull(alice.poll(Duration.ofMillis(50)), "a rejected publish pushed a frame");
     }

@@ -42,12 +42,6 @@ class ReadApiTest extends ServerTest {
         return server.send(server.request(path, user).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
-    private static void assertJsonError(HttpResponse<String> r, int status, String fragment) throws Exception {
-        assertEquals(status, r.statusCode(), r.body());
-        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
-        String error = TestServer.json(r.body()).get("error").asText();
-        assertTrue(error.contains(fragment), error);
-    }
 
     @Test
     void listIsCallersRowsNewestFirstPagedByBefore() throws Exception {
@@ -129,20 +123,20 @@ class ReadApiTest extends ServerTest {
     @Test
     void markReadOfAnotherUsersIdAnswers404AndChangesNothing() throws Exception {
         long bobs = server.publish(BOB, "report", "for bob");
-        assertJsonError(post("/api/v1/notifications/" + bobs + "/read", ALICE), 404, "no notification " + bobs);
+        TestServer.assertJsonError(post("/api/v1/notifications/" + bobs + "/read", ALICE), 404, "no notification " + bobs);
         assertEquals(1, unread(BOB));
         assertEquals("UNREAD", getJson("/api/v1/notifications", BOB).get("items").get(0).get("status").asText());
     }
 
     @Test
     void markReadOfUnknownIdAnswers404() throws Exception {
-        assertJsonError(post("/api/v1/notifications/987654/read", ALICE), 404, "no notification 987654");
+        TestServer.assertJsonError(post("/api/v1/notifications/987654/read", ALICE), 404, "no notification 987654");
     }
 
     @Test
     void unknownPathUnderNotificationsAnswers404Json() throws Exception {
-        assertJsonError(post("/api/v1/notifications/1/unread", ALICE), 404, "no such endpoint");
-        assertJsonError(server.get("/api/v1/notifications/whatever", ALICE), 404, "no such endpoint");
+        TestServer.assertJsonError(post("/api/v1/notifications/1/unread", ALICE), 404, "no such endpoint");
+        TestServer.assertJsonError(server.get("/api/v1/notifications/whatever", ALICE), 404, "no such endpoint");
     }
 
     @Test
@@ -165,7 +159,7 @@ class ReadApiTest extends ServerTest {
         server.publish(ALICE, "report", "a");
         HttpResponse<String> r = server.send(server.request("/api/v1/notifications/read-all", ALICE)
                 .header("Origin", "https://evil.example").POST(HttpRequest.BodyPublishers.noBody()).build());
-        assertJsonError(r, 403, "evil.example");
+        TestServer.assertJsonError(r, 403, "evil.example");
         assertEquals(1, unread(ALICE));
     }
 

@@ -35,12 +35,6 @@ class ReadBadInputTest {
         assertEquals("{\"unread\":1}", server.get("/api/v1/notifications/unread-count", ALICE).body());
     }
 
-    private static void assertJsonError(HttpResponse<String> r, String fragment) throws Exception {
-        assertEquals(400, r.statusCode(), r.body());
-        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
-        String error = TestServer.json(r.body()).get("error").asText();
-        assertTrue(error.contains(fragment), error);
-    }
 
     @ParameterizedTest(name = "{0} -> 400")
     @CsvSource(delimiter = '|', value = {
@@ -55,7 +49,7 @@ class ReadBadInputTest {
             "before=0|before must be a notification id",
             "before=99999999999999999999|before must be a notification id"})
     void listRejectsBadQuery(String query, String message) throws Exception {
-        assertJsonError(server.get("/api/v1/notifications?" + query, ALICE), message);
+        TestServer.assertJsonError(server.get("/api/v1/notifications?" + query, ALICE), 400, message);
     }
 
     @ParameterizedTest(name = "{0} -> 400")
@@ -63,6 +57,6 @@ class ReadBadInputTest {
     void markReadRejectsIdThatIsNotAPositiveInteger(String rawId) throws Exception {
         HttpResponse<String> r = server.send(server.request("/api/v1/notifications/" + rawId + "/read", ALICE)
                 .POST(HttpRequest.BodyPublishers.noBody()).build());
-        assertJsonError(r, "notification id must be a positive integer");
+        TestServer.assertJsonError(r, 400, "notification id must be a positive integer");
     }
 }

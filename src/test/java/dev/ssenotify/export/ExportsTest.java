@@ -75,12 +75,6 @@ class ExportsTest {
         }
     }
 
-    private static void assertJsonError(HttpResponse<String> r, int status, String fragment) throws Exception {
-        assertEquals(status, r.statusCode(), r.body());
-        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
-        String error = TestServer.json(r.body()).get("error").asText();
-        assertTrue(error.contains(fragment), error);
-    }
 
     @Test
     void exportAnswers202WithJobIdAndLocation() throws Exception {
@@ -173,28 +167,28 @@ class ExportsTest {
         String jobId = startExport(ALICE);
         await().atMost(Duration.ofSeconds(15)).until(() ->
                 server.get("/api/v1/exports/" + jobId + "/file", ALICE).statusCode() == 200);
-        assertJsonError(server.get("/api/v1/exports/" + jobId, BOB), 404, "no export " + jobId);
-        assertJsonError(server.get("/api/v1/exports/" + jobId + "/file", BOB), 404, "no export " + jobId);
+        TestServer.assertJsonError(server.get("/api/v1/exports/" + jobId, BOB), 404, "no export " + jobId);
+        TestServer.assertJsonError(server.get("/api/v1/exports/" + jobId + "/file", BOB), 404, "no export " + jobId);
     }
 
     @Test
     void unknownJobAnswers404() throws Exception {
         start(Map.of());
-        assertJsonError(server.get("/api/v1/exports/0123456789abcdef0123456789abcdef", ALICE), 404, "no export");
+        TestServer.assertJsonError(server.get("/api/v1/exports/0123456789abcdef0123456789abcdef", ALICE), 404, "no export");
     }
 
     @Test
     void malformedJobIdAnswers400() throws Exception {
         start(Map.of());
-        assertJsonError(server.get("/api/v1/exports/7", ALICE), 400, "jobId must be 32 lowercase hex digits");
-        assertJsonError(server.get("/api/v1/exports/not-a-job/file", ALICE), 400, "jobId must be");
+        TestServer.assertJsonError(server.get("/api/v1/exports/7", ALICE), 400, "jobId must be 32 lowercase hex digits");
+        TestServer.assertJsonError(server.get("/api/v1/exports/not-a-job/file", ALICE), 400, "jobId must be");
     }
 
     @Test
     void fileOfARunningJobAnswers409() throws Exception {
         start(Map.of(Settings.EXPORT_DELAY_MS, "5000"));
         String jobId = startExport(ALICE);
-        assertJsonError(server.get("/api/v1/exports/" + jobId + "/file", ALICE), 409, "not finished yet");
+        TestServer.assertJsonError(server.get("/api/v1/exports/" + jobId + "/file", ALICE), 409, "not finished yet");
     }
 
     @Test
@@ -202,9 +196,9 @@ class ExportsTest {
         start(Map.of(Settings.EXPORT_DELAY_MS, "5000", Settings.EXPORT_MAX_RUNNING_PER_USER, "1"));
         startExport(ALICE);
         HttpResponse<String> again = postExport(ALICE);
-        assertJsonError(again, 429, "too many exports");
+        TestServer.assertJsonError(again, 429, "too many exports");
         assertTrue(again.headers().firstValue("Retry-After").isPresent());
-        assertJsonError(server.get("/business/v1/notification/export-excel", ALICE), 429, "too many exports");
+        TestServer.assertJsonError(server.get("/business/v1/notification/export-excel", ALICE), 429, "too many exports");
         startExport(BOB);
     }
 
@@ -239,7 +233,7 @@ class ExportsTest {
             JsonNode status = TestServer.json(server.get("/api/v1/exports/" + jobId, ALICE).body());
             assertEquals("FAILED", status.get("status").asText());
             assertNotNull(status.get("error").asText());
-            assertJsonError(server.get("/api/v1/exports/" + jobId + "/file", ALICE), 409, "failed");
+            TestServer.assertJsonError(server.get("/api/v1/exports/" + jobId + "/file", ALICE), 409, "failed");
         }
     }
 
@@ -250,7 +244,7 @@ class ExportsTest {
         String jobId = startExport(ALICE);
         await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(dir.resolve(jobId + ".xlsx")));
         await().atMost(Duration.ofSeconds(5)).until(() -> !Files.exists(dir.resolve(jobId + ".xlsx")));
-        assertJsonError(server.get("/api/v1/exports/" + jobId + "/file", ALICE), 404, "unknown or expired");
+        TestServer.assertJsonError(server.get("/api/v1/exports/" + jobId + "/file", ALICE), 404, "unknown or expired");
     }
 
     @Test
@@ -258,7 +252,7 @@ class ExportsTest {
         start(Map.of());
         HttpResponse<String> r = server.send(server.request("/api/v1/exports", ALICE)
                 .header("Sec-Fetch-Site", "cross-site").POST(HttpRequest.BodyPublishers.noBody()).build());
-        assertJsonError(r, 403, "cross-site");
+        TestServer.assertJsonError(r, 403, "cross-site");
         assertEquals(0, server.app().exports().size());
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class AsyncConsoleHandlerTest {
@@ -25,6 +26,11 @@ class AsyncConsoleHandlerTest {
                 return r.getMessage() + "\n";
             }
         });
+    }
+
+    @AfterEach
+    void stopWriter() {
+        handler.close();
     }
 
     private String output() {

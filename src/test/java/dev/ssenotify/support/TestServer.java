@@ -1,5 +1,8 @@
 package dev.ssenotify.support;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ssenotify.server.App;
@@ -146,6 +149,14 @@ public final class TestServer implements AutoCloseable {
 
     public static JsonNode json(String text) throws IOException {
         return JSON.readTree(text);
+    }
+
+    /** The contract for every rejection: this status, a JSON body, an {@code error} containing {@code fragment}. */
+    public static void assertJsonError(HttpResponse<String> r, int status, String fragment) throws IOException {
+        assertEquals(status, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
+        String error = json(r.body()).get("error").asText();
+        assertTrue(error.contains(fragment), error);
     }
 
     public static String basic(String user, String password) {
