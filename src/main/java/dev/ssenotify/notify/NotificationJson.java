@@ -34,26 +34,8 @@ public final class NotificationJson {
         return f;
     }
 
-    /**
-     * The last row encoded on each thread. A publish encodes the same row twice in a row on
-     * one thread, for the frame of each local stream and then for the 201 body; rows are
-     * immutable, so the second encoding is the first one's string.
-     */
-    private static final ThreadLocal<Object[]> LAST_ROW = ThreadLocal.withInitial(() -> new Object[2]);
-
     /** The row as DESIGN.md shows it, fields in that order. */
     public static String toJson(Notification n) {
-        Object[] last = LAST_ROW.get();
-        if (last[0] == n) {
-            return (String) last[1];
-        }
-        String json = encode(n);
-        last[0] = n;
-        last[1] = json;
-        return json;
-    }
-
-    private static String encode(Notification n) {
         StringWriter out = new StringWriter(256 + n.messageBody().length());
         try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
             write(g, n);
@@ -71,7 +53,7 @@ public final class NotificationJson {
         g.writeStringField("messageBody", n.messageBody());
         g.writeStringField("link", n.link());
         g.writeStringField("status", n.status());
-        g.writeStringField("createTime", UTC_MILLIS.format(n.createTime().truncatedTo(ChronoUnit.MILLIS)));
+        g.writeStringField("createTime", utc(n.createTime()));
         g.writeEndObject();
     }
 
