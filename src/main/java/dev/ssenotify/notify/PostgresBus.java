@@ -130,9 +130,13 @@ public final class PostgresBus implements NotificationBus {
     @Override
     public void inTransaction(Connection tx, Notification row) throws SQLException {
         // Delivered to listeners only if and when the transaction commits, in commit order.
-        try (PreparedStatement ps = tx.prepareStatement("SELECT pg_notify(?, ?)")) {
-            ps.setString(1, CHANNEL);
-            ps.setString(2, row.id() + ":" + row.userEmail());
+        notify(tx, CHANNEL, row.id() + ":" + row.userEmail());
+    }
+
+    private static void notify(Connection c, String channel, String payload) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+            ps.setString(1, channel);
+            ps.setString(2, payload);
             ps.executeQuery().close();
         }
     }
@@ -150,12 +154,8 @@ public final class PostgresBus implements NotificationBus {
             return;
         }
         try {
-            jdbi.useHandle(h -> h.createQuery("SELECT count(*) FROM (SELECT pg_notify(:channel, :payload)) AS sent")
-                    .bind("channel", EVENTS_CHANNEL)
-                    .bind("payload", payload)
-                    .mapTo(Long.class)
-                    .one());
-        } catch (RuntimeException e) {
+            jdbi.useHandle(h -> notify(h.getConnection(), EVENTS_CHANNEL, payload));
+        } catch (RuntimeException | SQLException e) {
             log.warn("event {} for {} reached only this node: {}", name, user, e.toString());
             registry.sendEvent(user, name, json);
         }
@@ -295,14 +295,15 @@ public final class PostgresBus implements NotificationBus {
             r[1] = Math.max(r[1], id);
         }
         range.forEach((user, r) -> {
+            if (registry.size(user) > 0) {
+                List<Notification> rows = jdbi.withExtension(NotificationDao.class, dao -> dao.between(user, r[0] - 1, r[1]));
+                for (Notification row : rows) {
+                    registry.deliver(row);
+                }
+            }
+            // Only once delivered: if the read fails, the catch-up after the reconnect must
+            // still start below these rows.
             lastAnnounced.merge(user, r[1], Math::max);
-            if (registry.size(user) == 0) {
-                return;
-            }
-            List<Notification> rows = jdbi.withExtension(NotificationDao.class, dao -> dao.between(user, r[0] - 1, r[1]));
-            for (Notification row : rows) {
-                registry.deliver(row);
-            }
         });
         if (lastAnnounced.size() > MAX_TRACKED_USERS) {
             lastAnnounced.keySet().removeIf(user -> registry.size(user) == 0);
@@ -323,11 +324,10 @@ public final class PostgresBus implements NotificationBus {
                 return readTwice(dao -> dao.maxId(user)).orElse(afterId);
             }
         };
-        // What was known when the connection dropped: the reads below must not raise it, or a
-        // stream that becomes live later with nothing sent would skip rows read for others.
+        // Where a stream that has sent no row starts: after what was delivered before the
+        // connection dropped. Only this (the listener) thread changes lastAnnounced.
         long listened = listenedFrom;
-        Map<String, Long> announced = new HashMap<>(lastAnnounced);
-        ToLongFunction<String> floor = user -> Math.max(listened, announced.getOrDefault(user, 0L));
+        ToLongFunction<String> floor = user -> Math.max(listened, lastAnnounced.getOrDefault(user, 0L));
         List<SseConnection> pending = registry.catchUp(registry.streams(), rows, floor, replayLimit);
         // Streams still in their first replay cannot be held yet; that replay may have read the
         // table before the missed rows committed, so they are caught up once it is done.
