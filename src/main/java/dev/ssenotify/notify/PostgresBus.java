@@ -2,6 +2,7 @@ package dev.ssenotify.notify;
 
 import dev.ssenotify.store.Notification;
 import dev.ssenotify.store.NotificationDao;
+import dev.ssenotify.store.RetentionDao;
 import dev.ssenotify.stream.CloseReason;
 import dev.ssenotify.stream.SseConnection;
 import dev.ssenotify.stream.SubscriberRegistry;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.ToLongFunction;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -314,14 +316,19 @@ public final class PostgresBus implements NotificationBus {
         SubscriberRegistry.MissedRows rows = new SubscriberRegistry.MissedRows() {
             @Override
             public List<Notification> after(String user, long afterId, int limit) {
-                List<Notification> found = readTwice(dao -> dao.after(user, afterId, limit));
+                List<Notification> found = readTwice(h -> h.attach(NotificationDao.class).after(user, afterId, limit));
                 caughtUpRows += found.size();
                 return found;
             }
 
             @Override
             public long maxId(String user, long afterId) {
-                return readTwice(dao -> dao.maxId(user)).orElse(afterId);
+                return readTwice(h -> h.attach(NotificationDao.class).maxId(user)).orElse(afterId);
+            }
+
+            @Override
+            public long deletedUpTo(String user) {
+                return readTwice(h -> h.attach(RetentionDao.class).watermark(user)).orElse(0L);
             }
         };
         // Where a stream that has sent no row starts: after what was delivered before the
@@ -352,9 +359,9 @@ public final class PostgresBus implements NotificationBus {
      * the pool may still hand out a connection to the old server once. A stream whose read
      * fails twice is closed (and its client replays on reconnect), so this is only cheaper.
      */
-    private <T> T readTwice(java.util.function.Function<NotificationDao, T> read) {
+    private <T> T readTwice(java.util.function.Function<Handle, T> read) {
         try {
-            return jdbi.withExtension(NotificationDao.class, read::apply);
+            return jdbi.withHandle(read::apply);
         } catch (RuntimeException first) {
             try {
                 Thread.sleep(200);
@@ -362,7 +369,7 @@ public final class PostgresBus implements NotificationBus {
                 Thread.currentThread().interrupt();
                 throw first;
             }
-            return jdbi.withExtension(NotificationDao.class, read::apply);
+            return jdbi.withHandle(read::apply);
         }
     }
 

@@ -105,24 +105,11 @@ public final class SseServlet extends HttpServlet {
             conn.finishReplay(0, null, 0, List.of());
             return;
         }
-        int limit = settings.replayLimit();
         try {
-            List<Notification> missed = jdbi.withExtension(NotificationDao.class, dao -> dao.after(user, after, limit + 1));
-            // Read after the rows: a row deleted before that read has its watermark committed with it.
-            long deletedUpTo = jdbi.withExtension(RetentionDao.class, dao -> dao.watermark(user)).orElse(0L);
-            if (missed.size() > limit || deletedUpTo > after) {
-                long lastId = Math.max(deletedUpTo,
-                        jdbi.withExtension(NotificationDao.class, dao -> dao.maxId(user)).orElse(after));
-                log.info("stream of {} after {}: resync at {} ({})", user, after, lastId,
-                        deletedUpTo > after ? "retention deleted rows up to " + deletedUpTo : "more than " + limit + " missed");
-                conn.finishReplay(after, SseFrames.resync(lastId), lastId, List.of());
-                return;
-            }
-            List<Delivery> frames = new ArrayList<>(missed.size());
-            for (Notification n : missed) {
-                frames.add(new Delivery(n.id(), SseFrames.notification(n)));
-            }
-            conn.finishReplay(after, null, 0, frames);
+            // One handle (one pooled connection) for the rows, the watermark and the newest id.
+            jdbi.useHandle(h -> SubscriberRegistry.replay(List.of(conn),
+                    SubscriberRegistry.MissedRows.of(h.attach(NotificationDao.class), h.attach(RetentionDao.class)),
+                    user, after, settings.replayLimit()));
         } catch (RuntimeException e) {
             // The client reconnects with the same Last-Event-ID and tries again.
             log.warn("replay for {} after {} failed", user, after, e);

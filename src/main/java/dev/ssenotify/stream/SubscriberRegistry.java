@@ -1,6 +1,8 @@
 package dev.ssenotify.stream;
 
 import dev.ssenotify.store.Notification;
+import dev.ssenotify.store.NotificationDao;
+import dev.ssenotify.store.RetentionDao;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -150,23 +152,69 @@ public final class SubscriberRegistry {
         }
     }
 
-    /** Reads the table for {@link #catchUp}. */
+    /** Reads the table for {@link #replay}. */
     public interface MissedRows {
         /** The user's rows with id > {@code afterId}, oldest first, at most {@code limit}. */
         List<Notification> after(String user, long afterId, int limit);
 
         /** The user's newest id, or {@code afterId} when there is none. */
         long maxId(String user, long afterId);
+
+        /** The highest id retention deleted for the user, 0 when none. */
+        long deletedUpTo(String user);
+
+        /** Reads through these DAOs (of one handle). */
+        static MissedRows of(NotificationDao notifications, RetentionDao retention) {
+            return new MissedRows() {
+                @Override
+                public List<Notification> after(String user, long afterId, int limit) {
+                    return notifications.after(user, afterId, limit);
+                }
+
+                @Override
+                public long maxId(String user, long afterId) {
+                    return notifications.maxId(user).orElse(afterId);
+                }
+
+                @Override
+                public long deletedUpTo(String user) {
+                    return retention.watermark(user).orElse(0L);
+                }
+            };
+        }
+    }
+
+    /**
+     * Ends the replay of streams of {@code user} that have sent everything up to {@code after}
+     * (the first replay after a Last-Event-ID, or a catch-up): the rows after it, or
+     * {@code event: resync} when more than {@code limit} are missing or retention deleted some
+     * of them. A failed read propagates and finishes nothing; the caller closes the streams.
+     */
+    public static void replay(List<SseConnection> streams, MissedRows rows, String user, long after, int limit) {
+        List<Notification> missed = rows.after(user, after, limit + 1);
+        // Read after the rows: a row deleted before that read has its watermark committed with it.
+        long deletedUpTo = rows.deletedUpTo(user);
+        if (missed.size() > limit || deletedUpTo > after) {
+            long lastId = Math.max(deletedUpTo, rows.maxId(user, after));
+            log.info("stream(s) of {} after {}: resync at {} ({})", user, after, lastId,
+                    deletedUpTo > after ? "retention deleted rows up to " + deletedUpTo : "more than " + limit + " missed");
+            byte[] resync = SseFrames.resync(lastId);
+            streams.forEach(c -> c.finishReplay(after, resync, lastId, List.of()));
+            return;
+        }
+        List<Delivery> frames = new ArrayList<>(missed.size());
+        for (Notification n : missed) {
+            frames.add(new Delivery(n.id(), SseFrames.notification(n)));
+        }
+        streams.forEach(c -> c.finishReplay(after, null, 0, frames));
     }
 
     /**
      * Catches streams up from the table after the bus may have lost rows (its connection to
      * the database dropped). Each stream's gate is closed again so that live rows are held,
      * the rows after the last one it sent are read, and the gate reopens through
-     * {@link SseConnection#finishReplay}: read rows, then held rows above them — no gap, no
-     * duplicate. More missed rows than {@code replayLimit} send {@code event: resync}, as a
-     * replay does. If reading fails, the stream is closed: its client reconnects with
-     * Last-Event-ID and replays from the table.
+     * {@link #replay}: the same rule as a first replay. If reading fails, the stream is closed:
+     * its client reconnects with Last-Event-ID and replays from the table.
      *
      * @param streams     the streams to catch up (see {@link #streams()})
      * @param floor       where a stream that has sent no row yet starts, per user
@@ -192,18 +240,7 @@ public final class SubscriberRegistry {
         }
         groups.forEach((user, byCursor) -> byCursor.forEach((after, group) -> {
             try {
-                List<Notification> missed = rows.after(user, after, replayLimit + 1);
-                if (missed.size() > replayLimit) {
-                    long lastId = rows.maxId(user, after);
-                    byte[] resync = SseFrames.resync(lastId);
-                    group.forEach(c -> c.finishReplay(after, resync, lastId, List.of()));
-                    return;
-                }
-                List<Delivery> frames = new ArrayList<>(missed.size());
-                for (Notification n : missed) {
-                    frames.add(new Delivery(n.id(), SseFrames.notification(n)));
-                }
-                group.forEach(c -> c.finishReplay(after, null, 0, frames));
+                replay(group, rows, user, after, replayLimit);
             } catch (RuntimeException e) {
                 log.warn("catch-up of {} stream(s) of {} after {} failed; closing them so they replay on reconnect",
                         group.size(), user, after, e);
