@@ -1,5 +1,6 @@
 package dev.ssenotify.notify;
 
+import dev.ssenotify.server.NamedThreads;
 import dev.ssenotify.store.Notification;
 import dev.ssenotify.store.NotificationDao;
 import dev.ssenotify.store.RetentionDao;
@@ -101,8 +102,7 @@ public final class PostgresBus implements NotificationBus {
         this.jdbi = jdbi;
         this.registry = registry;
         this.replayLimit = replayLimit;
-        this.thread = new Thread(this::run, "sse-notify-pg-listen");
-        this.thread.setDaemon(true);
+        this.thread = NamedThreads.single("sse-notify-pg-listen").newThread(this::run);
     }
 
     /** Connects and LISTENs before returning (start-up fails if it cannot), then starts the listener thread. */

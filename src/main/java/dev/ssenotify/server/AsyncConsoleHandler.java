@@ -47,8 +47,7 @@ public final class AsyncConsoleHandler extends Handler {
     AsyncConsoleHandler(PrintStream out) {
         this.out = out;
         setFormatter(new SimpleFormatter());
-        writer = new Thread(this::writeLoop, "sse-notify-log-writer");
-        writer.setDaemon(true);
+        writer = NamedThreads.single("sse-notify-log-writer").newThread(this::writeLoop);
         writer.start();
     }
 

@@ -2,10 +2,10 @@ package dev.ssenotify.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.ssenotify.server.NamedThreads;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
@@ -122,18 +122,19 @@ public final class Database implements AutoCloseable {
      * but has failed to stop it"), so {@link #close} waits until they are really gone.
      */
     private static final class PoolThreads implements ThreadFactory {
-        private final String prefix;
-        private final AtomicInteger count = new AtomicInteger();
+        private final ThreadFactory named;
         private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
         PoolThreads(String prefix) {
-            this.prefix = prefix;
+            this.named = NamedThreads.numbered(prefix + "-");
         }
 
         @Override
         public Thread newThread(Runnable r) {
-            Thread t = new Thread(r, prefix + "-" + count.incrementAndGet());
-            t.setDaemon(true);
+            Thread t = named.newThread(r);
+            // Hikari's executors retire idle threads and start new ones for as long as the pool
+            // lives: forget the finished ones, or this list grows without end.
+            threads.removeIf(old -> old.getState() == Thread.State.TERMINATED);
             threads.add(t);
             return t;
         }
