@@ -23,7 +23,7 @@ public final class ErrorServlet extends HttpServlet {
         Object uri = req.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
         String message = switch (status) {
             case 401 -> "authentication required: sign in with valid credentials";
-            case 403 -> "forbidden: your role does not allow " + req.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
+            case 403 -> "forbidden: your role does not allow " + uri;
             case 404 -> "not found: " + (uri != null ? uri : req.getRequestURI());
             case 405 -> "method not allowed on " + uri;
             default -> {

@@ -30,6 +30,17 @@ public final class JsonResponses {
     }
 
     /** A rejected request: logged with status and reason (never the body), answered as JSON. */
+    /** Rejected input as quoted in an error message: at most 40 characters of it. */
+    public static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
+    /** A refusal the client should retry (429, 503), with {@code Retry-After} in seconds. */
+    public static void retryLater(HttpServletResponse resp, int status, int seconds, String message) throws IOException {
+        resp.setHeader("Retry-After", Integer.toString(seconds));
+        error(resp, status, message);
+    }
+
     public static void error(HttpServletResponse resp, int status, String message) throws IOException {
         log.info("rejected status={} reason={}", status, message);
         json(resp, status, Map.of("error", message));

@@ -65,8 +65,7 @@ public final class NotificationsServlet extends HttpServlet {
                     : dao.pageWithStatus(user, status, below, n + 1));
         } catch (JdbiException e) {
             log.warn("list failed: database unavailable", e);
-            resp.setHeader("Retry-After", "5");
-            JsonResponses.error(resp, 503, "database unavailable; retry later");
+            JsonResponses.retryLater(resp, 503, 5, "database unavailable; retry later");
             return;
         }
         Long nextBefore = rows.size() > n ? rows.get(n - 1).id() : null;
@@ -92,8 +91,7 @@ public final class NotificationsServlet extends HttpServlet {
             row = notifier.publish(v.value());
         } catch (StoreUnavailableException e) {
             log.warn("publish failed: database unavailable", e);
-            resp.setHeader("Retry-After", "5");
-            JsonResponses.error(resp, 503, "database unavailable, the notification was not recorded; retry later");
+            JsonResponses.retryLater(resp, 503, 5, "database unavailable, the notification was not recorded; retry later");
             return;
         }
         resp.setHeader("Location", req.getContextPath() + "/api/v1/notifications/" + row.id());

@@ -71,10 +71,10 @@ public final class ReadStateServlet extends HttpServlet {
             }
             if (path.endsWith("/read") && path.indexOf('/', 1) == path.length() - "/read".length()) {
                 String rawId = path.substring(1, path.length() - "/read".length());
-                Long id = ReadApi.number(rawId, 1, Long.MAX_VALUE, -1);
-                if (id == null || id < 0) {
+                Long id = ReadApi.number(rawId, 1, Long.MAX_VALUE, 0);
+                if (id == null) {
                     JsonResponses.error(resp, 400, "notification id must be a positive integer, got '"
-                            + abbreviate(rawId) + "'");
+                            + JsonResponses.abbreviate(rawId) + "'");
                     return;
                 }
                 readOne(user, id, resp);
@@ -132,17 +132,12 @@ public final class ReadStateServlet extends HttpServlet {
     }
 
     private static void notFoundOrWrongMethod(HttpServletResponse resp, String path) throws IOException {
-        JsonResponses.error(resp, 404, "no such endpoint: /api/v1/notifications" + abbreviate(path)
+        JsonResponses.error(resp, 404, "no such endpoint: /api/v1/notifications" + JsonResponses.abbreviate(path)
                 + " (GET unread-count, POST {id}/read, POST read-all)");
     }
 
     private static void unavailable(HttpServletResponse resp, JdbiException e) throws IOException {
         log.warn("read state: database unavailable", e);
-        resp.setHeader("Retry-After", "5");
-        JsonResponses.error(resp, 503, "database unavailable; retry later");
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+        JsonResponses.retryLater(resp, 503, 5, "database unavailable; retry later");
     }
 }

@@ -87,11 +87,6 @@ public final class ExportJob {
         return !released.getAndSet(true);
     }
 
-    boolean isActive() {
-        Status s = status;
-        return s == Status.QUEUED || s == Status.RUNNING;
-    }
-
     void running() {
         status = Status.RUNNING;
     }

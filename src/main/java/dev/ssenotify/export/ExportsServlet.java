@@ -91,16 +91,13 @@ public final class ExportsServlet extends HttpServlet {
                 JsonResponses.json(resp, 202, body);
             }
             case TOO_MANY -> {
-                resp.setHeader("Retry-After", "5");
-                JsonResponses.error(resp, 429, "too many exports running for this user; wait for one to finish");
+                JsonResponses.retryLater(resp, 429, 5, "too many exports running for this user; wait for one to finish");
             }
             case BUSY -> {
-                resp.setHeader("Retry-After", "10");
-                JsonResponses.error(resp, 503, "the export queue is full; retry later");
+                JsonResponses.retryLater(resp, 503, 10, "the export queue is full; retry later");
             }
             case SHUT_DOWN -> {
-                resp.setHeader("Retry-After", "5");
-                JsonResponses.error(resp, 503, "server is shutting down; retry later");
+                JsonResponses.retryLater(resp, 503, 5, "server is shutting down; retry later");
             }
         }
     }

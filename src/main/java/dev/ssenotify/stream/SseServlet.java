@@ -56,7 +56,7 @@ public final class SseServlet extends HttpServlet {
         if (lastEventId != null && !lastEventId.isEmpty()) {
             if (!EVENT_ID.matcher(lastEventId.trim()).matches()) {
                 JsonResponses.error(resp, 400, "Last-Event-ID must be a notification id (digits), got '"
-                        + abbreviate(lastEventId) + "'");
+                        + JsonResponses.abbreviate(lastEventId) + "'");
                 return;
             }
             after = Long.parseLong(lastEventId.trim());
@@ -79,13 +79,11 @@ public final class SseServlet extends HttpServlet {
                 return;
             }
             case TOTAL_CAP -> {
-                resp.setHeader("Retry-After", "10");
-                JsonResponses.error(resp, 503, "server is at its stream limit (" + settings.maxStreams() + "); retry later");
+                JsonResponses.retryLater(resp, 503, 10, "server is at its stream limit (" + settings.maxStreams() + "); retry later");
                 return;
             }
             case SHUT_DOWN -> {
-                resp.setHeader("Retry-After", "5");
-                JsonResponses.error(resp, 503, "server is shutting down; retry later");
+                JsonResponses.retryLater(resp, 503, 5, "server is shutting down; retry later");
                 return;
             }
         }
@@ -115,9 +113,5 @@ public final class SseServlet extends HttpServlet {
             log.warn("replay for {} after {} failed", user, after, e);
             conn.close(CloseReason.REPLAY_FAILED);
         }
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 }
