@@ -12,6 +12,9 @@ record Delivery(long id, byte[] frame, long publishedNanos) {
         this(id, frame, 0);
     }
 
+    /** The keep-alive comment: one instance for every stream and every heartbeat. */
+    static final Delivery KEEPALIVE = other(SseFrames.KEEPALIVE);
+
     /** A frame outside the row sequence (ping, keep-alive, named event). */
     static Delivery other(byte[] frame) {
         return new Delivery(0, frame, 0);

@@ -45,7 +45,7 @@ public final class Heartbeat implements AutoCloseable {
                 } else if (!maxAge.isZero() && c.age(now).compareTo(maxAge) >= 0) {
                     c.close(CloseReason.MAX_AGE);
                 } else {
-                    c.send(SseFrames.KEEPALIVE);
+                    c.send(Delivery.KEEPALIVE);
                 }
             });
         } catch (RuntimeException e) {

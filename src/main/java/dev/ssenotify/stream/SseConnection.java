@@ -194,8 +194,8 @@ public final class SseConnection implements WriteListener, AsyncListener {
     }
 
     /** A frame outside the row sequence: keep-alive comments and named events. */
-    public void send(byte[] frame) {
-        afterAdd(!add(Delivery.other(frame)));
+    void send(Delivery d) {
+        afterAdd(!add(d));
     }
 
     private boolean add(Delivery d) {

@@ -125,7 +125,7 @@ public final class SubscriberRegistry {
             if (c.isStalled(now, stallLimit)) {
                 c.close(CloseReason.DEAD);
             } else {
-                c.send(SseFrames.KEEPALIVE);
+                c.send(Delivery.KEEPALIVE);
             }
         }
     }
@@ -263,9 +263,9 @@ public final class SubscriberRegistry {
         if (streams == null) {
             return;
         }
-        byte[] frame = SseFrames.event(name, json);
+        Delivery d = Delivery.other(SseFrames.event(name, json));
         for (SseConnection c : streams) {
-            c.send(frame);
+            c.send(d);
         }
     }
 
@@ -283,13 +283,9 @@ public final class SubscriberRegistry {
 
     /** Bytes waiting in every stream's queue; walks all streams, so for scrapes, not hot paths. */
     public long queuedBytes() {
-        long sum = 0;
-        for (Set<SseConnection> set : byUser.values()) {
-            for (SseConnection c : set) {
-                sum += c.queuedBytes();
-            }
-        }
-        return sum;
+        long[] sum = {0};
+        forEach(c -> sum[0] += c.queuedBytes());
+        return sum[0];
     }
 
     public int size(String user) {
