@@ -1,11 +1,11 @@
 package dev.ssenotify.export;
 
-import dev.ssenotify.notify.NewNotification;
-import dev.ssenotify.notify.NotificationJson;
-import dev.ssenotify.notify.NotificationBus;
-import dev.ssenotify.notify.Notifier;
-import dev.ssenotify.server.NamedThreads;
-import dev.ssenotify.server.Settings;
+import dev.ssenotify.publish.NewNotification;
+import dev.ssenotify.json.Json;
+import dev.ssenotify.publish.NotificationBus;
+import dev.ssenotify.publish.Notifier;
+import dev.ssenotify.threads.NamedThreads;
+import dev.ssenotify.config.Settings;
 import dev.ssenotify.store.Notification;
 import dev.ssenotify.store.NotificationDao;
 import java.io.IOException;
@@ -172,13 +172,13 @@ public final class ExportJobs implements AutoCloseable {
         m.put("jobId", job.id());
         m.put("status", job.status().name());
         m.put("percent", job.percent());
-        m.put("createTime", NotificationJson.utc(job.createTime()));
-        m.put("finishTime", job.finishTime() == null ? null : NotificationJson.utc(job.finishTime()));
+        m.put("createTime", Json.utc(job.createTime()));
+        m.put("finishTime", job.finishTime() == null ? null : Json.utc(job.finishTime()));
         boolean done = job.status() == ExportJob.Status.DONE;
         m.put("rows", done ? job.rows() : null);
         m.put("fileName", done ? job.fileName() : null);
         m.put("link", done ? job.link() : null);
-        m.put("expiresTime", done ? NotificationJson.utc(expiresAt(job)) : null);
+        m.put("expiresTime", done ? Json.utc(expiresAt(job)) : null);
         m.put("error", job.error());
         return m;
     }
@@ -287,7 +287,7 @@ public final class ExportJobs implements AutoCloseable {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("jobId", job.id());
         body.put("percent", percent);
-        bus.sendEvent(job.owner(), "progress", NotificationJson.toJson(body));
+        bus.sendEvent(job.owner(), "progress", Json.toJson(body));
     }
 
     private static String reason(Exception e) {

@@ -1,6 +1,6 @@
 package dev.ssenotify.export;
 
-import dev.ssenotify.api.JsonResponses;
+import dev.ssenotify.web.JsonResponses;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

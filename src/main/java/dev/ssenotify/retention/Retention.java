@@ -1,6 +1,6 @@
 package dev.ssenotify.retention;
 
-import dev.ssenotify.server.NamedThreads;
+import dev.ssenotify.threads.NamedThreads;
 import dev.ssenotify.store.RetentionDao;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -2,7 +2,7 @@ package dev.ssenotify.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.ssenotify.server.NamedThreads;
+import dev.ssenotify.threads.NamedThreads;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;

@@ -1,6 +1,6 @@
 package dev.ssenotify.stream;
 
-import dev.ssenotify.server.NamedThreads;
+import dev.ssenotify.threads.NamedThreads;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

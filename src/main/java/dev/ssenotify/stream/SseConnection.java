@@ -91,7 +91,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
      * Sets the headers, goes async and queues the first frame. The first {@code onWritePossible}
      * writes and flushes headers and first frame together.
      */
-    void start(HttpServletRequest request, HttpServletResponse response, Duration asyncTimeout, byte[] firstFrame)
+    public void start(HttpServletRequest request, HttpServletResponse response, Duration asyncTimeout, byte[] firstFrame)
             throws IOException {
         response.setStatus(200);
         response.setContentType("text/event-stream;charset=UTF-8");
@@ -140,7 +140,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
      * Ends the replay: first the replayed frames (a resync frame or missed rows, in id order),
      * then the rows held meanwhile that are newer than the last one sent; from now on live.
      */
-    void finishReplay(long startCursor, byte[] resyncFrame, long resyncId, List<Delivery> replayed) {
+    public void finishReplay(long startCursor, byte[] resyncFrame, long resyncId, List<Delivery> replayed) {
         boolean overflow = false;
         int replayedRows = 0;
         synchronized (gate) {

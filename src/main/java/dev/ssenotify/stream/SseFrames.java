@@ -1,6 +1,7 @@
 package dev.ssenotify.stream;
 
-import dev.ssenotify.notify.NotificationJson;
+import dev.ssenotify.store.RowJson;
+import dev.ssenotify.json.Json;
 import dev.ssenotify.store.Notification;
 import java.nio.charset.StandardCharsets;
 
@@ -38,7 +39,7 @@ public final class SseFrames {
 
     /** A row under the default event type, so a plain {@code onmessage} handler sees it. */
     public static byte[] notification(Notification n) {
-        return utf8("id: " + n.id() + "\ndata: " + NotificationJson.toJson(n) + "\n\n");
+        return utf8("id: " + n.id() + "\ndata: " + RowJson.toJson(n) + "\n\n");
     }
 
     /** A named event; {@code onmessage}-only clients ignore it. {@code json} must be one line. */

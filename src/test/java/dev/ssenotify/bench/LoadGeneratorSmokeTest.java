@@ -3,7 +3,7 @@ package dev.ssenotify.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ssenotify.server.Settings;
+import dev.ssenotify.config.Settings;
 import dev.ssenotify.support.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

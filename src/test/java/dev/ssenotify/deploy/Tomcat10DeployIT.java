@@ -1,6 +1,6 @@
 package dev.ssenotify.deploy;
 
-import dev.ssenotify.server.Settings;
+import dev.ssenotify.config.Settings;
 import java.io.IOException;
 
 /**

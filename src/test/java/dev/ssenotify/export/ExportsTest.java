@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ssenotify.server.Settings;
+import dev.ssenotify.config.Settings;
 import dev.ssenotify.support.SseClient;
 import dev.ssenotify.support.SseEvent;
 import dev.ssenotify.support.TestServer;

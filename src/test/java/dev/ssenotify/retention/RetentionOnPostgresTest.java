@@ -1,6 +1,6 @@
 package dev.ssenotify.retention;
 
-import dev.ssenotify.server.Settings;
+import dev.ssenotify.config.Settings;
 import dev.ssenotify.support.TestPostgres;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ssenotify.server.Settings;
+import dev.ssenotify.config.Settings;
 import dev.ssenotify.support.SseClient;
 import dev.ssenotify.support.TestServer;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import static dev.ssenotify.support.TestServer.ALICE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ssenotify.server.Settings;
+import dev.ssenotify.config.Settings;
 import dev.ssenotify.support.SseClient;
 import dev.ssenotify.support.SseEvent;
 import dev.ssenotify.support.ServerTest;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ssenotify.server.App;
-import dev.ssenotify.server.EmbeddedServer;
-import dev.ssenotify.server.Settings;
+import dev.ssenotify.app.App;
+import dev.ssenotify.standalone.EmbeddedServer;
+import dev.ssenotify.config.Settings;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;

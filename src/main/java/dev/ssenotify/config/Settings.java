@@ -1,0 +1,174 @@
+package dev.ssenotify.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Every setting of sse-notify, read once at start and never changed. Sources, later wins:
+ * defaults, servlet context init-params, system properties, environment variables, all
+ * under the same names. {@link #from} validates every value and fails with one message
+ * that names each bad setting and what it accepts.
+ */
+public record Settings(
+        int port,
+        String jdbcUrl,
+        String usersFile,
+        Duration heartbeat,
+        int retryMs,
+        int queueBytes,
+        int maxStreamsPerUser,
+        int maxStreams,
+        int replayLimit,
+        Duration maxStreamAge,
+        Duration exportDelay,
+        String metricsRole,
+        int retentionReadDays,
+        int retentionMaxPerUser,
+        String jwtHs256Secret,
+        String jwtRs256PublicKey,
+        String jwtRolesClaim,
+        Duration exportTtl,
+        int exportMaxRunningPerUser,
+        String exportDir) {
+
+    public static final String PORT = "PORT";
+    public static final String JDBC_URL = "SSE_NOTIFY_JDBC_URL";
+    public static final String USERS_FILE = "SSE_NOTIFY_USERS_FILE";
+    public static final String HEARTBEAT_SECONDS = "SSE_NOTIFY_HEARTBEAT_SECONDS";
+    public static final String RETRY_MS = "SSE_NOTIFY_RETRY_MS";
+    public static final String QUEUE_BYTES = "SSE_NOTIFY_QUEUE_BYTES";
+    public static final String MAX_STREAMS_PER_USER = "SSE_NOTIFY_MAX_STREAMS_PER_USER";
+    public static final String MAX_STREAMS = "SSE_NOTIFY_MAX_STREAMS";
+    public static final String REPLAY_LIMIT = "SSE_NOTIFY_REPLAY_LIMIT";
+    public static final String MAX_STREAM_AGE_SECONDS = "SSE_NOTIFY_MAX_STREAM_AGE_SECONDS";
+    public static final String EXPORT_DELAY_MS = "SSE_NOTIFY_EXPORT_DELAY_MS";
+    public static final String METRICS_ROLE = "SSE_NOTIFY_METRICS_ROLE";
+    public static final String RETENTION_READ_DAYS = "SSE_NOTIFY_RETENTION_READ_DAYS";
+    public static final String RETENTION_MAX_PER_USER = "SSE_NOTIFY_RETENTION_MAX_PER_USER";
+    public static final String JWT_HS256_SECRET = "SSE_NOTIFY_JWT_HS256_SECRET";
+    public static final String JWT_RS256_PUBLIC_KEY = "SSE_NOTIFY_JWT_RS256_PUBLIC_KEY";
+    public static final String JWT_ROLES_CLAIM = "SSE_NOTIFY_JWT_ROLES_CLAIM";
+    public static final String EXPORT_TTL_SECONDS = "SSE_NOTIFY_EXPORT_TTL_SECONDS";
+    public static final String EXPORT_MAX_RUNNING_PER_USER = "SSE_NOTIFY_EXPORT_MAX_RUNNING_PER_USER";
+    public static final String EXPORT_DIR = "SSE_NOTIFY_EXPORT_DIR";
+
+    /** Every name this record reads, for documentation and for copying init-params. */
+    public static final List<String> NAMES = List.of(PORT, JDBC_URL, USERS_FILE, HEARTBEAT_SECONDS,
+            RETRY_MS, QUEUE_BYTES, MAX_STREAMS_PER_USER, MAX_STREAMS, REPLAY_LIMIT,
+            MAX_STREAM_AGE_SECONDS, EXPORT_DELAY_MS, METRICS_ROLE, RETENTION_READ_DAYS,
+            RETENTION_MAX_PER_USER, JWT_HS256_SECRET, JWT_RS256_PUBLIC_KEY, JWT_ROLES_CLAIM,
+            EXPORT_TTL_SECONDS, EXPORT_MAX_RUNNING_PER_USER, EXPORT_DIR);
+
+    public static final String DEFAULT_JDBC_URL = "jdbc:h2:file:./data/notify";
+
+    /** Thrown when a setting is invalid; the message names every bad one. */
+    public static final class InvalidSettingsException extends IllegalArgumentException {
+        public InvalidSettingsException(String message) {
+            super(message);
+        }
+    }
+
+    /** Defaults overridden by system properties and then environment variables. */
+    public static Settings load(Function<String, String> initParams) {
+        return from(layered(initParams));
+    }
+
+    /**
+     * The lookup DESIGN.md describes: environment beats system properties beats the given
+     * init-params. Blank values count as unset so an empty {@code ENV=} does not erase a default.
+     */
+    public static Function<String, String> layered(Function<String, String> initParams) {
+        return name -> firstNonBlank(System.getenv(name), System.getProperty(name), initParams.apply(name));
+    }
+
+    public static Settings fromMap(Map<String, String> values) {
+        return from(values::get);
+    }
+
+    public static Settings from(Function<String, String> source) {
+        Reader r = new Reader(source);
+        Settings s = new Settings(
+                r.integer(PORT, 8080, 0, 65535),
+                r.string(JDBC_URL, DEFAULT_JDBC_URL),
+                r.string(USERS_FILE, ""),
+                Duration.ofSeconds(r.integer(HEARTBEAT_SECONDS, 15, 1, 3600)),
+                r.integer(RETRY_MS, 3000, 0, 3_600_000),
+                r.integer(QUEUE_BYTES, 1_048_576, 4096, 1 << 30),
+                r.integer(MAX_STREAMS_PER_USER, 16, 1, 1_000_000),
+                r.integer(MAX_STREAMS, 20_000, 1, 10_000_000),
+                r.integer(REPLAY_LIMIT, 1000, 1, 1_000_000),
+                Duration.ofSeconds(r.integer(MAX_STREAM_AGE_SECONDS, 3600, 0, 7 * 24 * 3600)),
+                Duration.ofMillis(r.integer(EXPORT_DELAY_MS, 3000, 0, 3_600_000)),
+                r.string(METRICS_ROLE, ""),
+                r.integer(RETENTION_READ_DAYS, 30, 0, 36_500),
+                r.integer(RETENTION_MAX_PER_USER, 10_000, 1, 100_000_000),
+                r.string(JWT_HS256_SECRET, ""),
+                r.string(JWT_RS256_PUBLIC_KEY, ""),
+                r.string(JWT_ROLES_CLAIM, "roles"),
+                Duration.ofSeconds(r.integer(EXPORT_TTL_SECONDS, 3600, 1, 30 * 24 * 3600)),
+                r.integer(EXPORT_MAX_RUNNING_PER_USER, 2, 1, 1000),
+                r.string(EXPORT_DIR, ""));
+        if (!s.jdbcUrl.startsWith("jdbc:")) {
+            r.problems.add(JDBC_URL + " must start with jdbc: (e.g. jdbc:h2:file:./data/notify or jdbc:postgresql://host/db), got " + s.jdbcUrl);
+        }
+        if (!s.jwtHs256Secret.isEmpty() && s.jwtHs256Secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+            r.problems.add(JWT_HS256_SECRET + " must be at least 32 bytes long when set");
+        }
+        if (!r.problems.isEmpty()) {
+            throw new InvalidSettingsException("Invalid settings: " + String.join("; ", r.problems));
+        }
+        return s;
+    }
+
+    /** The async timeout: a backstop past the maximum stream age, or none when the age is unlimited. */
+    public Duration asyncTimeout() {
+        return maxStreamAge.isZero() ? Duration.ZERO : maxStreamAge.plus(heartbeat).plusSeconds(30);
+    }
+
+    public boolean isPostgres() {
+        return jdbcUrl.startsWith("jdbc:postgresql:");
+    }
+
+    private static String firstNonBlank(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v.trim();
+            }
+        }
+        return null;
+    }
+
+    private static final class Reader {
+        final Function<String, String> source;
+        final List<String> problems = new ArrayList<>();
+
+        Reader(Function<String, String> source) {
+            this.source = source;
+        }
+
+        String string(String name, String dflt) {
+            String v = source.apply(name);
+            return v == null || v.isBlank() ? dflt : v.trim();
+        }
+
+        int integer(String name, int dflt, int min, int max) {
+            String v = source.apply(name);
+            if (v == null || v.isBlank()) {
+                return dflt;
+            }
+            try {
+                int n = Integer.parseInt(v.trim());
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            problems.add(name + " must be an integer " + min + ".." + max + ", got '" + v + "'");
+            return dflt;
+        }
+    }
+}

@@ -1,5 +1,0 @@
-package dev.ssenotify.notify;
-
-/** A validated request to notify one user; {@code link} may be null. */
-public record NewNotification(String userEmail, String type, String messageBody, String link) {
-}

@@ -1,0 +1,37 @@
+package dev.ssenotify.publish;
+
+import dev.ssenotify.store.Notification;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * Carries committed rows to the streams. In one process it is a direct hand-off; across
+ * nodes it rides on the database (PostgreSQL LISTEN/NOTIFY).
+ */
+public interface NotificationBus extends AutoCloseable {
+
+    /**
+     * Runs in the insert's transaction, before the insert. A bus that serves several nodes
+     * serializes one user's inserts here across nodes (the in-JVM lock only covers one node).
+     */
+    default void beforeInsert(Connection tx, String userEmail) throws SQLException {
+    }
+
+    /** Runs in the insert's transaction, after the insert: whatever must commit with the row. */
+    default void inTransaction(Connection tx, Notification row) throws SQLException {
+    }
+
+    /** Called after the row's transaction committed, in id order per user. Must not block on clients. */
+    void publish(Notification row);
+
+    /**
+     * A named event that is not a row ({@code read}, {@code progress}) to every stream of
+     * {@code user} on every node. Not stored: a stream that is offline misses it, and the
+     * client reloads its state through the REST API when it reconnects.
+     */
+    void sendEvent(String user, String name, String json);
+
+    @Override
+    default void close() {
+    }
+}

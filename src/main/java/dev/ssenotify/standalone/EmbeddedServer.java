@@ -1,0 +1,115 @@
+package dev.ssenotify.standalone;
+
+import dev.ssenotify.config.Settings;
+import dev.ssenotify.app.AppListener;
+import dev.ssenotify.app.App;
+import java.time.Duration;
+import java.util.Map;
+import dev.ssenotify.web.ErrorServlet;
+import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
+import org.eclipse.jetty.security.HashLoginService;
+import org.eclipse.jetty.security.authentication.BasicAuthenticator;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.resource.Resource;
+import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The standalone runner: embedded Jetty 12 with the same {@link AppListener} a WAR
+ * deployment uses, HTTP BASIC against a users file, and the page from the classpath.
+ * Tests call {@code newServer(0, params)} and read the port from the connector.
+ */
+public final class EmbeddedServer {
+
+    public static final String REALM = "sse-notify";
+    static final String DEMO_USERS = "demo-users.properties";
+
+    private EmbeddedServer() {
+    }
+
+    /**
+     * @param initParams context init-params (settings); system properties and environment
+     *                   variables still override them, as in a container
+     */
+    public static Server newServer(int port, Map<String, String> initParams) {
+        Settings settings = Settings.load(initParams::get);
+
+        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+        threads.setName("sse-notify-http");
+        Server server = new Server(threads);
+
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setPort(port);
+        connector.setAcceptQueueSize(4096);
+        // A stream gets a keep-alive every heartbeat; a client that accepts no byte for two
+        // heartbeats is gone, and this timeout is what finally closes its socket.
+        connector.setIdleTimeout(settings.heartbeat().multipliedBy(2).plus(Duration.ofSeconds(5)).toMillis());
+        server.addConnector(connector);
+
+        ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SECURITY);
+        context.setContextPath("/");
+        ResourceFactory resources = ResourceFactory.of(context);
+        context.setBaseResource(resources.newClassLoaderResource("webapp/"));
+        initParams.forEach(context::setInitParameter);
+        context.setSecurityHandler(security(resources, settings.usersFile()));
+        context.addEventListener(new AppListener());
+        // The same error pages web.xml declares for a WAR: JSON bodies for container rejections.
+        ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
+        for (int code : ErrorServlet.CODES) {
+            errors.addErrorPage(code, ErrorServlet.PATH);
+        }
+        context.setErrorHandler(errors);
+        server.setHandler(context);
+        // Jetty's graceful stop waits for open requests, and a stream never ends by itself:
+        // complete every stream first so the stop takes milliseconds, not the stop timeout.
+        server.addEventListener(new LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStopping(LifeCycle event) {
+                App app = app(server);
+                if (app != null) {
+                    app.registry().shutdown();
+                }
+            }
+        });
+        server.setStopAtShutdown(true);
+        server.setStopTimeout(5_000);
+        return server;
+    }
+
+    private static ConstraintSecurityHandler security(ResourceFactory resources, String usersFile) {
+        Resource users = usersFile.isEmpty()
+                ? resources.newClassLoaderResource(DEMO_USERS)
+                : resources.newResource(java.nio.file.Path.of(usersFile));
+        if (users == null || !users.exists()) {
+            throw new Settings.InvalidSettingsException(Settings.USERS_FILE + " must name a readable file of "
+                    + "'name: password,role[,role]' lines, got '" + usersFile + "'");
+        }
+        HashLoginService login = new HashLoginService(REALM, users);
+        ConstraintSecurityHandler security = new ConstraintSecurityHandler();
+        security.setAuthenticator(new BasicAuthenticator());
+        security.setRealmName(REALM);
+        // As the WAR's <deny-uncovered-http-methods/>: every method has a rule anyway, and Jetty
+        // then does not warn about "uncovered HTTP methods" at start.
+        security.setDenyUncoveredHttpMethods(true);
+        security.setLoginService(login);
+        return security;
+    }
+
+    public static int port(Server server) {
+        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+
+    /** The running app of a started server, for tests and tools in the same JVM. */
+    public static App app(Server server) {
+        ServletContextHandler context = (ServletContextHandler) server.getHandler();
+        return (App) context.getServletContext().getAttribute(AppListener.APP_ATTRIBUTE);
+    }
+}
