@@ -8,6 +8,7 @@ import dev.ssenotify.threads.NamedThreads;
 import dev.ssenotify.config.Settings;
 import dev.ssenotify.store.Notification;
 import dev.ssenotify.store.NotificationDao;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -232,7 +233,8 @@ public final class ExportJobs implements AutoCloseable {
         long upTo = snapshot[1];
         long written = 0;
         int lastPercent = 80;
-        try (ExcelWriter excel = new ExcelWriter()) {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(part), 1 << 16)) {
+            ExcelWriter excel = new ExcelWriter(out);
             long after = 0;
             while (true) {
                 long from = after;
@@ -254,9 +256,7 @@ public final class ExportJobs implements AutoCloseable {
                     progress(job, p);
                 }
             }
-            try (OutputStream out = Files.newOutputStream(part)) {
-                excel.write(out);
-            }
+            excel.finish();
         }
         return written;
     }

@@ -117,6 +117,9 @@ class ExportsTest {
                 assertEquals("=1+1 stays text\nwith a newline", second.getCell(2).getStringCellValue());
                 assertEquals(org.apache.poi.ss.usermodel.CellType.STRING, second.getCell(2).getCellType());
                 assertEquals("UNREAD", second.getCell(4).getStringCellValue());
+                assertEquals("yyyy-mm-dd hh:mm:ss.000", second.getCell(5).getCellStyle().getDataFormatString());
+                assertTrue(second.getCell(5).getDateCellValue() != null, "the time is a date cell");
+                assertTrue(book.getFontAt(sheet.getRow(0).getCell(2).getCellStyle().getFontIndex()).getBold(), "bold header");
             }
         }
     }
