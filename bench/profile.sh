@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# A JFR profile (CPU and allocation samples) of the server under one load of bench.sh's
+# generator, recorded only while notifications flow (after the connect phase and warm-up).
+#
+#   bench/profile.sh rate2000     # 10,000 streams of 10,000 users, 2,000 POST/s
+#   bench/profile.sh multitab     # 1,000 streams of 100 users (10 tabs each), 1,000 POST/s
+#
+# SERVER_OPTS / JAR as in bench.sh (e.g. JAR=... to profile another build). Writes
+# bench/results/profile-<scenario>.{jfr,md,txt}: the recording, the top frames by
+# bench/jfr-top.py, the generator's report.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${PORT:-18080}
+name=${1:-}
+case "$name" in
+  rate2000) users=10000; streams=10000; rate=2000 ;;
+  multitab) users=100; streams=1000; rate=1000 ;;
+  *) sed -n 2,10p "$0"; exit 2 ;;
+esac
+out=bench/results/profile-$name
+bench/bench.sh server "$users"
+pid=$(cat target/bench/server.pid)
+bench/bench.sh gen --label "profile-$name" --out "$out" --streams "$streams" --users "$users" --rates "$rate" \
+  --seconds 25 --warmup-seconds 15 --warmup-rate "$rate" --publish-connections 32 > "$out.gen.log" 2>&1 &
+gen=$!
+# Connected when /health counts every stream; then the warm-up, then 12 s of the measured phase.
+for _ in $(seq 1 600); do
+  curl -s "http://127.0.0.1:$PORT/health" | grep -q "\"streams\":$streams" && break
+  sleep 0.5
+done
+sleep 17
+# JDK's profile settings with denser samples: 2 ms between CPU samples, 3,000 allocation samples/s.
+jfc=$PWD/target/bench/dense.jfc
+jdk=$(dirname "$(dirname "$(readlink -f "$(command -v jcmd)")")")
+sed -e '/"jdk.ExecutionSample"/,/<\/event>/s/10 ms/2 ms/' -e '/"jdk.ObjectAllocationSample"/,/<\/event>/s#300/s#3000/s#' \
+  "$jdk/lib/jfr/profile.jfc" > "$jfc"
+jcmd "$pid" JFR.start name=profile settings="$jfc" duration=${PROFILE_SECONDS:-15}s filename="$PWD/$out.jfr" >/dev/null
+wait "$gen" || true
+bench/bench.sh stop
+jfr print --json --events jdk.ExecutionSample,jdk.ObjectAllocationSample "$out.jfr" > "target/bench/$name.json"
+{
+  echo "# Profile: $name ($(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo
+  echo '```'
+  grep -E '/s |ready' "$out.txt" || true
+  echo '```'
+  echo
+  python3 bench/jfr-top.py "target/bench/$name.json" 25
+} > "$out.md"
+echo "wrote $out.md ($out.jfr)"
