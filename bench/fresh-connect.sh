@@ -53,15 +53,18 @@ run() {
   ( cd "$dir" && exec env PORT=$PORT SSE_NOTIFY_USERS_FILE="$P/users" SSE_NOTIFY_AOT_CACHE="$AOT" "$@" \
       "$REPO/bin/sse-notify" ) > "$dir/server.log" 2>&1 &
   PID=$!
+  local t0; t0=$(date +%s.%N)
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.2; done
+  local up; up=$(echo "$(date +%s.%N) - $t0" | bc)
   sleep 2
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   "$BENCH" -url "http://127.0.0.1:$PORT" -pid "$PID" -conns "$N" -users "$N" -srcips 4 -rate 0 -count 0 \
     -connect-timeout 60s -ping-timeout 20s -settle 3s -maxtime 5m > "$dir/bench.json" 2> "$dir/bench.log" || true
-  printf '%-9s %s | %s | load %s | %s\n' "$label" \
-    "$(grep -E 'connect phase' "$dir/bench.log" | sed 's/.*connect phase: //')" \
+  printf '%-9s up in %.1f s | %s | %s | load %s | %s%s\n' "$label" "$up" \
+    "$(grep -E 'connect phase:' "$dir/bench.log" | sed 's/.*connect phase: //')" \
     "$(grep -oE 'server CPU for the connect phase [0-9.]+s' "$dir/bench.log")" "$load" \
-    "$(head -1 "$dir/server.log" | sed 's/^sse-notify: //')" | tee -a "$OUT"
+    "$(head -1 "$dir/server.log" | sed 's/^sse-notify: //')" \
+    "$(grep -m1 -i 'warning.*aot\|aot.*warning' "$dir/server.log" | sed 's/^/ | /')" | tee -a "$OUT"
   stop
 }
 

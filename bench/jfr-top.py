@@ -2,7 +2,7 @@
 """Top frames of a JFR recording: CPU (jdk.ExecutionSample) and allocation
 (jdk.ObjectAllocationSample, weighted by bytes).
 
-  jfr print --json --events jdk.ExecutionSample,jdk.ObjectAllocationSample rec.jfr > rec.json
+  jfr print --json --stack-depth 64 --events jdk.ExecutionSample,jdk.ObjectAllocationSample rec.jfr > rec.json
   bench/jfr-top.py rec.json [N]
 
 Prints, for each kind: the share by the top frame's method (self), by the first frame of

@@ -21,7 +21,7 @@ out=bench/results/profile-$name
 bench/bench.sh server "$users"
 pid=$(cat target/bench/server.pid)
 bench/bench.sh gen --label "profile-$name" --out "$out" --streams "$streams" --users "$users" --rates "$rate" \
-  --seconds 25 --warmup-seconds 15 --warmup-rate "$rate" --publish-connections 32 > "$out.gen.log" 2>&1 &
+  --seconds 25 --warmup-seconds 15 --warmup-rate "$rate" --publish-connections 32 > "target/bench/$name.gen.log" 2>&1 &
 gen=$!
 # Connected when /health counts every stream; then the warm-up, then 12 s of the measured phase.
 for _ in $(seq 1 600); do
@@ -37,7 +37,7 @@ sed -e '/"jdk.ExecutionSample"/,/<\/event>/s/10 ms/2 ms/' -e '/"jdk.ObjectAlloca
 jcmd "$pid" JFR.start name=profile settings="$jfc" duration=${PROFILE_SECONDS:-15}s filename="$PWD/$out.jfr" >/dev/null
 wait "$gen" || true
 bench/bench.sh stop
-jfr print --json --events jdk.ExecutionSample,jdk.ObjectAllocationSample "$out.jfr" > "target/bench/$name.json"
+jfr print --json --stack-depth 64 --events jdk.ExecutionSample,jdk.ObjectAllocationSample "$out.jfr" > "target/bench/$name.json"
 {
   echo "# Profile: $name ($(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))"
   echo

@@ -31,9 +31,44 @@ public final class Json {
         return f;
     }
 
-    /** An instant as the API writes it: UTC ISO-8601 with millis and Z. */
+    /**
+     * An instant as the API writes it: UTC ISO-8601 with millis and Z, e.g.
+     * {@code 2026-11-27T22:00:00.123Z}. Every row's JSON has one, twice per publish (the 201
+     * body and the frame): the digits are written by hand, which costs a fraction of
+     * {@link DateTimeFormatter}'s parsing context and builders (BENCHMARKS.md, "Profile,
+     * 2026-12-01"). Years outside 0000-9999 go through the formatter, which signs them.
+     */
     public static String utc(java.time.Instant t) {
-        return UTC_MILLIS.format(t.truncatedTo(ChronoUnit.MILLIS));
+        long secs = t.getEpochSecond();
+        java.time.LocalDate date = java.time.LocalDate.ofEpochDay(Math.floorDiv(secs, 86_400));
+        int year = date.getYear();
+        if (year < 0 || year > 9999) {
+            return UTC_MILLIS.format(t.truncatedTo(ChronoUnit.MILLIS));
+        }
+        int second = (int) Math.floorMod(secs, 86_400);
+        char[] c = new char[24];
+        digits(c, 0, year, 4);
+        c[4] = '-';
+        digits(c, 5, date.getMonthValue(), 2);
+        c[7] = '-';
+        digits(c, 8, date.getDayOfMonth(), 2);
+        c[10] = 'T';
+        digits(c, 11, second / 3600, 2);
+        c[13] = ':';
+        digits(c, 14, second / 60 % 60, 2);
+        c[16] = ':';
+        digits(c, 17, second % 60, 2);
+        c[19] = '.';
+        digits(c, 20, t.getNano() / 1_000_000, 3);
+        c[23] = 'Z';
+        return new String(c);
+    }
+
+    private static void digits(char[] c, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            c[i] = (char) ('0' + value % 10);
+            value /= 10;
+        }
     }
 
     /** Any value as one line of JSON. */

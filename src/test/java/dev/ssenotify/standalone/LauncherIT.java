@@ -51,6 +51,12 @@ class LauncherIT {
             assertTrue(command.endsWith("/java"), "the launcher should exec java, process is: " + command);
             List<String> args = s.arguments();
             assertTrue(args.contains("-Xmx512m"), "default heap missing: " + args);
+            // The launcher's first line names the JVM it chose: "sse-notify: /path/java (Java 25) ..."
+            Matcher chosen = Pattern.compile("\\(Java (\\d+)\\)").matcher(s.output().lines().findFirst().orElse(""));
+            assertTrue(chosen.find(), "the launcher did not say which java it chose:\n" + s.output());
+            if (Integer.parseInt(chosen.group(1)) >= 25) {
+                assertTrue(args.contains("-XX:+UseZGC") && args.contains("-XX:+UseCompactObjectHeaders"), "Java 25 defaults: " + args);
+            }
             assertEquals(200, health(s.port).statusCode());
             assertTrue(health(s.port).body().contains("\"status\":\"UP\""));
             SseClient stream = SseClient.open(s.port, "/api/v1/notifications/stream", "alice@example.com", "alice");
@@ -91,7 +97,7 @@ class LauncherIT {
 
     private static HttpResponse<String> health(int port) throws IOException, InterruptedException {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** One launched server; its output collected line by line. */
