@@ -6,8 +6,8 @@
 #   bench/profile.sh multitab     # 1,000 streams of 100 users (10 tabs each), 1,000 POST/s
 #
 # SERVER_OPTS / JAR as in bench.sh (e.g. JAR=... to profile another build). Writes
-# bench/results/profile-<scenario>.{jfr,md,txt}: the recording, the top frames by
-# bench/jfr-top.py, the generator's report.
+# bench/results/profile-<scenario>.{md,txt} (the top frames by
+# bench/jfr-top.py; the generator's report) and target/bench/<scenario>.jfr (the recording).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-18080}
@@ -34,10 +34,10 @@ jfc=$PWD/target/bench/dense.jfc
 jdk=$(dirname "$(dirname "$(readlink -f "$(command -v jcmd)")")")
 sed -e '/"jdk.ExecutionSample"/,/<\/event>/s/10 ms/2 ms/' -e '/"jdk.ObjectAllocationSample"/,/<\/event>/s#300/s#3000/s#' \
   "$jdk/lib/jfr/profile.jfc" > "$jfc"
-jcmd "$pid" JFR.start name=profile settings="$jfc" duration=${PROFILE_SECONDS:-15}s filename="$PWD/$out.jfr" >/dev/null
+jcmd "$pid" JFR.start name=profile settings="$jfc" duration=${PROFILE_SECONDS:-15}s filename="$PWD/target/bench/$name.jfr" >/dev/null
 wait "$gen" || true
 bench/bench.sh stop
-jfr print --json --stack-depth 64 --events jdk.ExecutionSample,jdk.ObjectAllocationSample "$out.jfr" > "target/bench/$name.json"
+jfr print --json --stack-depth 64 --events jdk.ExecutionSample,jdk.ObjectAllocationSample "target/bench/$name.jfr" > "target/bench/$name.json"
 {
   echo "# Profile: $name ($(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))"
   echo
@@ -47,4 +47,4 @@ jfr print --json --stack-depth 64 --events jdk.ExecutionSample,jdk.ObjectAllocat
   echo
   python3 bench/jfr-top.py "target/bench/$name.json" 25
 } > "$out.md"
-echo "wrote $out.md ($out.jfr)"
+echo "wrote $out.md (recording: target/bench/$name.jfr)"
