@@ -9,6 +9,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 
 /**
  * The application's JSON codec, for rows and API bodies alike. Output is always one line (JSON escapes newlines), and
@@ -20,7 +23,7 @@ public final class Json {
     public static final ObjectMapper MAPPER = new ObjectMapper(newFactory());
 
     private static final DateTimeFormatter UTC_MILLIS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
-            .withZone(java.time.ZoneOffset.UTC);
+            .withZone(ZoneOffset.UTC);
 
     private Json() {
     }
@@ -38,9 +41,9 @@ public final class Json {
      * {@link DateTimeFormatter}'s parsing context and builders (BENCHMARKS.md, "Profile,
      * 2026-12-01"). Years outside 0000-9999 go through the formatter, which signs them.
      */
-    public static String utc(java.time.Instant t) {
+    public static String utc(Instant t) {
         long secs = t.getEpochSecond();
-        java.time.LocalDate date = java.time.LocalDate.ofEpochDay(Math.floorDiv(secs, 86_400));
+        LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(secs, 86_400));
         int year = date.getYear();
         if (year < 0 || year > 9999) {
             return UTC_MILLIS.format(t.truncatedTo(ChronoUnit.MILLIS));

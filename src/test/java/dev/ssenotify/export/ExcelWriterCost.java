@@ -1,5 +1,6 @@
 package dev.ssenotify.export;
 
+import com.sun.management.ThreadMXBean;
 import dev.ssenotify.store.Notification;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -46,7 +47,7 @@ public final class ExcelWriterCost {
                 System.gc();
                 long baseline = usedHeap();
                 ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
-                com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+                ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
                 long allocated0 = threads.getCurrentThreadAllocatedBytes();
                 long live = -1;
                 long t0 = System.nanoTime();
