@@ -15,6 +15,7 @@ import dev.ssenotify.support.SseClient;
 import dev.ssenotify.support.SseEvent;
 import dev.ssenotify.support.TestPostgres;
 import dev.ssenotify.support.TestServer;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -108,6 +109,28 @@ class SqlPublishTest {
             assertEquals("UNREAD", row.get("status").asText());
             assertNull(bobOnB.poll(Duration.ofMillis(300)), "bob's stream must not see alice's row");
             assertEquals(List.of(1L), pg.longs(db, "SELECT COUNT(*) FROM export_job WHERE done"));
+        }
+    }
+
+    @Test
+    void theHttpApiPublishesThroughTheFunctionAndAnswersWithTheStoredRow() throws Exception {
+        String body = "{\"userEmail\":\"alice@example.com\",\"type\":\"t\",\"messageBody\":\"over HTTP\",\"link\":\"/x\"}";
+        try (SseClient onB = b.stream(ALICE)) {
+            HttpResponse<String> created = a.postJson("/api/v1/notifications", TestServer.BACKEND, body);
+            assertEquals(201, created.statusCode(), created.body());
+            JsonNode answered = TestServer.json(created.body());
+            SseEvent frame = onB.next(WAIT);
+            assertEquals(answered, TestServer.json(frame.data()));
+            assertEquals(answered, storedRow(answered.get("id").asLong()));
+
+            // Without the function the HTTP API cannot publish: it has no insert of its own on PostgreSQL.
+            execute("ALTER FUNCTION sse_notify_publish(text, text, text, text, timestamptz) RENAME TO moved_away");
+            try {
+                assertEquals(503, a.postJson("/api/v1/notifications", TestServer.BACKEND, body).statusCode());
+            } finally {
+                execute("ALTER FUNCTION moved_away(text, text, text, text, timestamptz) RENAME TO sse_notify_publish");
+            }
+            assertEquals(List.of(1L), pg.longs(db, "SELECT COUNT(*) FROM notification_log"));
         }
     }
 
@@ -334,6 +357,12 @@ class SqlPublishTest {
 
     private static PostgresBus bus(TestServer node) {
         return (PostgresBus) node.app().bus();
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
     }
 
     private Connection connect() throws SQLException {
