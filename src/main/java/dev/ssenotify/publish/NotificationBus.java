@@ -1,8 +1,10 @@
 package dev.ssenotify.publish;
 
 import dev.ssenotify.store.Notification;
+import dev.ssenotify.store.NotificationInserts;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 
 /**
  * Carries committed rows to the streams. In one process it is a direct hand-off; across
@@ -12,9 +14,19 @@ public interface NotificationBus extends AutoCloseable {
 
     /**
      * Runs in the insert's transaction, before the insert. A bus that serves several nodes
-     * serializes one user's inserts here across nodes (the in-JVM lock only covers one node).
+     * serializes one user's inserts across nodes here or in {@link #insert} (the in-JVM lock only
+     * covers one node; PostgreSQL's {@code sse_notify_publish} takes it itself).
      */
     default void beforeInsert(Connection tx, String userEmail) throws SQLException {
+    }
+
+    /**
+     * Inserts the UNREAD row in the caller's transaction and returns its id. A bus whose
+     * database defines publishing itself (PostgreSQL's {@code sse_notify_publish}) runs that.
+     */
+    default long insert(Connection tx, String userEmail, String type, String messageBody, String link,
+                        Instant createTime) throws SQLException {
+        return NotificationInserts.insert(tx, userEmail, type, messageBody, link, createTime);
     }
 
     /** Runs in the insert's transaction, after the insert: whatever must commit with the row. */

@@ -1,7 +1,6 @@
 package dev.ssenotify.publish;
 
 import dev.ssenotify.store.Notification;
-import dev.ssenotify.store.NotificationInserts;
 import dev.ssenotify.store.StoreUnavailableException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -69,7 +68,7 @@ public final class Notifier {
             c.setAutoCommit(false);
             try {
                 bus.beforeInsert(c, n.userEmail());
-                long id = NotificationInserts.insert(c, n.userEmail(), n.type(), n.messageBody(), n.link(), now);
+                long id = bus.insert(c, n.userEmail(), n.type(), n.messageBody(), n.link(), now);
                 Notification row = new Notification(id, n.userEmail(), n.type(), n.messageBody(), n.link(),
                         Notification.UNREAD, now);
                 bus.inTransaction(c, row);

@@ -1,5 +1,7 @@
 package dev.ssenotify.publish;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ssenotify.json.Json;
 import dev.ssenotify.threads.NamedThreads;
 import dev.ssenotify.store.Notification;
 import dev.ssenotify.store.NotificationDao;
@@ -12,9 +14,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
+import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -27,22 +34,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bus of several nodes sharing one PostgreSQL database. The insert, then
- * {@code pg_notify}, commit in one transaction, so a notification exists exactly when its row
- * does; each node {@code LISTEN}s on one dedicated connection (not from the pool: a pooled
- * connection would be recycled and lose the LISTEN) and fans rows out to its own streams only.
+ * The bus of several nodes sharing one PostgreSQL database. Publishing is the database's
+ * {@code sse_notify_publish} function ({@link #insert}): it inserts, then {@code pg_notify}s, in
+ * the caller's transaction, so a notification exists exactly when its row does, whether a node
+ * or an application's own transaction called it. Each node {@code LISTEN}s on one dedicated
+ * connection (not from the pool: a pooled connection would be recycled and lose the LISTEN)
+ * and fans rows out to its own streams only.
  *
- * <p><b>Order.</b> One user's inserts are serialized across nodes by a transaction-scoped
- * advisory lock taken before the insert; ids come from one sequence, so one user's rows commit
- * in id order, and PostgreSQL delivers NOTIFYs in commit order. Every stream therefore sees
- * its user's rows in id order, which its gate requires (it drops an id at or below the last
- * one sent). For the same reason the publishing node does not deliver its own rows directly:
- * they come back through LISTEN like everyone else's, in order with other nodes' rows.
+ * <p><b>Order.</b> The function serializes one user's publishes, on every node and session, by
+ * a transaction-scoped advisory lock taken before the insert; ids come from one sequence, so
+ * one user's rows commit in id order, and PostgreSQL delivers NOTIFYs in commit order. Every
+ * stream therefore sees its user's rows in id order, which its gate requires (it drops an id at
+ * or below the last one sent). For the same reason the publishing node does not deliver its
+ * own rows directly: they come back through LISTEN like everyone else's, in order with other
+ * nodes' rows.
  *
- * <p><b>Payload.</b> {@code pg_notify} payloads must be shorter than 8000 bytes, and a message
- * body may be 64 KiB, so the payload carries only {@code <id>:<userEmail>} (at most about
- * 1.3 KB: the address column is 320 characters); the listener reads the announced rows back
- * from the table, one query per user per batch of notifications.
+ * <p><b>Payload.</b> {@code pg_notify} payloads must be shorter than 8000 bytes and a message
+ * body may be 64 KiB: a row that fits travels whole in its payload (a JSON array), so the
+ * listener delivers it without touching the table; a bigger one is announced as
+ * {@code <id>:<userEmail>} and read back, all such rows of a batch of notifications in one
+ * query. The listener is one thread, so a read per row would cap delivery near one round trip
+ * per notification.
  *
  * <p><b>Drops.</b> When the LISTEN connection fails (database restart, network cut, the
  * backend terminated), rows may commit while nobody listens. The listener reconnects with
@@ -64,8 +76,6 @@ public final class PostgresBus implements NotificationBus {
     private static final int MAX_EVENT_PAYLOAD_BYTES = 7_900;
     /** Application name of the LISTEN connection in {@code pg_stat_activity}. */
     public static final String LISTENER_APPLICATION_NAME = "sse-notify-listen";
-    /** First key of our advisory locks, so they cannot meet another application's single-key locks. */
-    private static final int LOCK_NAMESPACE = 0x55E0;
     private static final int POLL_MS = 250;
     private static final Duration CHECK_AFTER_IDLE = Duration.ofSeconds(5);
     private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
@@ -117,22 +127,32 @@ public final class PostgresBus implements NotificationBus {
         return bus;
     }
 
+    /**
+     * Publishes through {@code sse_notify_publish} (migration {@code db/postgresql}), the same
+     * function an application calls in its own transaction: it takes the user's ordering lock,
+     * inserts and {@code pg_notify}s in {@code tx}. The node passes its clock so the row it
+     * answers with is the row stored.
+     */
     @Override
-    public void beforeInsert(Connection tx, String userEmail) throws SQLException {
-        // Held until commit: the next insert of this user, on any node, gets a larger id and
-        // commits (and so notifies) after this one. String.hashCode is the same on every JVM;
-        // two users whose addresses collide only share a lock, which costs a little waiting.
-        try (PreparedStatement ps = tx.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
-            ps.setInt(1, LOCK_NAMESPACE);
-            ps.setInt(2, userEmail.hashCode());
-            ps.executeQuery().close();
+    public long insert(Connection tx, String userEmail, String type, String messageBody, String link,
+                       Instant createTime) throws SQLException {
+        try (PreparedStatement ps = tx.prepareStatement("SELECT sse_notify_publish(?, ?, ?, ?, ?)")) {
+            ps.setString(1, userEmail);
+            ps.setString(2, type);
+            ps.setString(3, messageBody);
+            if (link == null) {
+                ps.setNull(4, Types.VARCHAR);
+            } else {
+                ps.setString(4, link);
+            }
+            ps.setObject(5, OffsetDateTime.ofInstant(createTime, ZoneOffset.UTC));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("sse_notify_publish returned no id");
+                }
+                return rs.getLong(1);
+            }
         }
-    }
-
-    @Override
-    public void inTransaction(Connection tx, Notification row) throws SQLException {
-        // Delivered to listeners only if and when the transaction commits, in commit order.
-        notify(tx, CHANNEL, row.id() + ":" + row.userEmail());
     }
 
     private static void notify(Connection c, String channel, String payload) throws SQLException {
@@ -269,47 +289,93 @@ public final class PostgresBus implements NotificationBus {
         listen = null;
     }
 
+    /** A row announced by id only (too big for a payload): read back from the table. */
+    private record Announced(long id, String user) {
+    }
+
+    /** A named event, delivered in its place among the rows. */
+    private record Event(String payload) {
+    }
+
     /**
-     * Reads the announced rows back, one query per user, and hands them to that user's local
-     * streams. A failure propagates: the loop reconnects and catches up, so nothing is lost.
+     * Hands a batch of notifications to the local streams in the order they arrived (commit
+     * order, so each user's rows in id order). Rows carried in their payload go as they are;
+     * rows announced by id only are first read back, all of the batch in one query. A failure
+     * propagates before anything of the batch is delivered: the loop reconnects and catches
+     * up, so nothing is lost.
      */
-    private void deliver(PGNotification[] batch) {
-        Map<String, long[]> range = new LinkedHashMap<>();
+    private void deliver(PGNotification[] batch) throws SQLException {
+        List<Object> items = new ArrayList<>(batch.length);
+        List<Long> toRead = new ArrayList<>();
         for (PGNotification n : batch) {
             if (EVENTS_CHANNEL.equals(n.getName())) {
-                deliverEvent(n.getParameter());
-                continue;
-            }
-            if (!CHANNEL.equals(n.getName())) {
-                continue;
-            }
-            String payload = n.getParameter();
-            int colon = payload.indexOf(':');
-            long id;
-            try {
-                id = Long.parseLong(payload.substring(0, Math.max(colon, 0)));
-            } catch (NumberFormatException e) {
-                log.warn("ignoring malformed notification payload '{}'", payload);
-                continue;
-            }
-            long[] r = range.computeIfAbsent(payload.substring(colon + 1), u -> new long[] {id, id});
-            r[0] = Math.min(r[0], id);
-            r[1] = Math.max(r[1], id);
-        }
-        range.forEach((user, r) -> {
-            if (registry.size(user) > 0) {
-                List<Notification> rows = jdbi.withExtension(NotificationDao.class, dao -> dao.between(user, r[0] - 1, r[1]));
-                for (Notification row : rows) {
-                    registry.deliver(row);
+                items.add(new Event(n.getParameter()));
+            } else if (CHANNEL.equals(n.getName())) {
+                Object item = parse(n.getParameter());
+                if (item instanceof Announced a && registry.size(a.user()) > 0) {
+                    toRead.add(a.id());
+                }
+                if (item != null) {
+                    items.add(item);
                 }
             }
-            // Only once delivered: if the read fails, the catch-up after the reconnect must
-            // still start below these rows.
-            lastAnnounced.merge(user, r[1], Math::max);
-        });
+        }
+        Map<Long, Notification> read = toRead.isEmpty() ? Map.of() : jdbi.withHandle(h -> byIds(h.getConnection(), toRead));
+        for (Object item : items) {
+            if (item instanceof Event e) {
+                deliverEvent(e.payload());
+            } else if (item instanceof Notification row) {
+                registry.deliver(row);
+                lastAnnounced.merge(row.userEmail(), row.id(), Math::max);
+            } else if (item instanceof Announced a) {
+                Notification row = read.get(a.id());
+                // Absent: the user has no stream here, or retention deleted the row meanwhile.
+                if (row != null) {
+                    registry.deliver(row);
+                }
+                lastAnnounced.merge(a.user(), a.id(), Math::max);
+            }
+        }
         if (lastAnnounced.size() > MAX_TRACKED_USERS) {
             lastAnnounced.keySet().removeIf(user -> registry.size(user) == 0);
         }
+    }
+
+    /**
+     * A payload of {@code sse_notify_publish}: the row as {@code [id, userEmail, type,
+     * messageBody, link, createTimeEpochMillis]}, or {@code <id>:<userEmail>}; null if malformed.
+     */
+    private static Object parse(String payload) {
+        try {
+            if (payload.startsWith("[")) {
+                JsonNode a = Json.MAPPER.readTree(payload);
+                JsonNode link = a.get(4);
+                return new Notification(a.get(0).longValue(), a.get(1).textValue(), a.get(2).textValue(),
+                        a.get(3).textValue(), link == null || link.isNull() ? null : link.textValue(),
+                        Notification.UNREAD, Instant.ofEpochMilli(a.get(5).longValue()));
+            }
+            int colon = payload.indexOf(':');
+            return new Announced(Long.parseLong(payload.substring(0, Math.max(colon, 0))), payload.substring(colon + 1));
+        } catch (IOException | RuntimeException e) {
+            log.warn("ignoring malformed notification payload of {} chars: {}", payload.length(), e.toString());
+            return null;
+        }
+    }
+
+    private static Map<Long, Notification> byIds(Connection c, List<Long> ids) throws SQLException {
+        Map<Long, Notification> rows = new HashMap<>(ids.size() * 2);
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT " + NotificationDao.COLUMNS + " FROM notification_log WHERE id = ANY(?)")) {
+            ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Notification n = new Notification(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5), rs.getString(6), rs.getObject(7, OffsetDateTime.class).toInstant());
+                    rows.put(n.id(), n);
+                }
+            }
+        }
+        return rows;
     }
 
     private void catchUpAll() {

@@ -37,11 +37,27 @@ public final class Database implements AutoCloseable {
         this.description = description;
         Flyway.configure(Database.class.getClassLoader())
                 .dataSource(dataSource)
-                .locations("classpath:db/migration")
+                .locations(migrationLocations(dataSource))
                 .load()
                 .migrate();
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
         log.info("Database ready: {}", description);
+    }
+
+    /**
+     * Every database gets {@code db/migration}; PostgreSQL also gets {@code db/postgresql} (the
+     * {@code sse_notify_publish} function). The vendor comes from the connection, not the URL,
+     * so a container's DataSource is recognised too. (Not under db/migration: Flyway scans a
+     * location's subfolders, and H2 would run them.)
+     */
+    private static String[] migrationLocations(DataSource dataSource) {
+        try (java.sql.Connection c = dataSource.getConnection()) {
+            return "PostgreSQL".equals(c.getMetaData().getDatabaseProductName())
+                    ? new String[] {"classpath:db/migration", "classpath:db/postgresql"}
+                    : new String[] {"classpath:db/migration"};
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot connect to the database to migrate it: " + e.getMessage(), e);
+        }
     }
 
     public static Database open(String jdbcUrl) {

@@ -39,11 +39,13 @@ final class BenchReport {
         var d = p.delivery();
         return String.format(Locale.ROOT,
                 "%-8s sent %d ok %d (%s) achieved %.0f/s | deliveries %d/%d missing %d dup %d misrouted %d dropped %d | "
-                        + "p50 %.2f p90 %.2f p99 %.2f p99.9 %.2f max %.2f ms | POST p99 %.2f ms, send lag p99 %.2f ms | server CPU %.2f s = %.3f s/1000",
+                        + "p50 %.2f p90 %.2f p99 %.2f p99.9 %.2f max %.2f ms | POST p99 %.2f ms, send lag p99 %.2f ms | server CPU %.2f s = %.3f s/1000%s",
                 p.name(), p.sent(), p.ok(), p.postFailures().isEmpty() ? "no failures" : p.postFailures(), p.achievedRate(),
                 d.received(), d.expected(), d.missing(), d.duplicates(), d.misrouted(), d.dropped(),
                 p.ms(50), p.ms(90), p.ms(99), p.ms(99.9), p.maxMs(), p.postP99Ms(), p.sendLagP99Ms(), p.serverCpuSeconds(),
-                p.cpuPer1000());
+                p.cpuPer1000(), Double.isNaN(p.dbCpuSeconds()) ? ""
+                        : String.format(Locale.ROOT, " | database CPU %.2f s = %.0f%% of a core", p.dbCpuSeconds(),
+                                100 * p.dbCpuSeconds() / Math.max(1e-9, p.sent() / Math.max(1e-9, p.achievedRate()))));
     }
 
     static String text(Report r) {

@@ -43,6 +43,12 @@ public final class LoadGenerator {
     public static final class Options {
         public String host = "127.0.0.1";
         public int port = 18080;
+        /** Several nodes: streams are split evenly over these ports and publishes spread over them. */
+        public int[] ports = {};
+        /** The nodes' processes (one per port), measured together; {@code serverPid} for one. */
+        public long[] serverPids = {};
+        /** The database's postmaster: its CPU and that of its backends is reported per phase. */
+        public long dbPid = 0;
         public String path = "/api/v1/notifications/stream";
         public int streams = 200;
         public int users = 50;
@@ -72,6 +78,9 @@ public final class LoadGenerator {
                 switch (name) {
                     case "--host" -> o.host = v;
                     case "--port" -> o.port = Integer.parseInt(v);
+                    case "--ports" -> o.ports = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
+                    case "--server-pids" -> o.serverPids = Arrays.stream(v.split(",")).mapToLong(Long::parseLong).toArray();
+                    case "--db-pid" -> o.dbPid = Long.parseLong(v);
                     case "--path" -> o.path = v;
                     case "--streams" -> o.streams = Integer.parseInt(v);
                     case "--users" -> o.users = Integer.parseInt(v);
@@ -102,11 +111,20 @@ public final class LoadGenerator {
         int processCount() {
             return processes > 0 ? processes : Math.max(1, (streams + streamsPerProcess - 1) / streamsPerProcess);
         }
+
+        int[] nodePorts() {
+            return ports.length > 0 ? ports : new int[] {port};
+        }
+
+        long[] nodePids() {
+            return serverPids.length > 0 ? serverPids : serverPid > 0 ? new long[] {serverPid} : new long[0];
+        }
     }
 
     /** One publishing phase, measured. */
     public record Phase(String name, double targetRate, long sent, long ok, String postFailures, double achievedRate,
-                        PhaseResult delivery, double postP99Ms, double sendLagP99Ms, double serverCpuSeconds) {
+                        PhaseResult delivery, double postP99Ms, double sendLagP99Ms, double serverCpuSeconds,
+                        double dbCpuSeconds) {
         double ms(double percentile) {
             return delivery.latencyMicros().getValueAtPercentile(percentile) / 1000.0;
         }
@@ -171,24 +189,34 @@ public final class LoadGenerator {
 
     public Report run() throws Exception {
         BenchUsers users = new BenchUsers(o.users, o.password);
-        InetSocketAddress server = new InetSocketAddress(o.host, o.port);
-        ServerProbe probe = o.serverPid > 0 ? new ServerProbe(o.serverPid) : null;
+        List<InetSocketAddress> servers = Arrays.stream(o.nodePorts()).mapToObj(p -> new InetSocketAddress(o.host, p)).toList();
+        ServerProbe probe = o.nodePids().length > 0 ? new ServerProbe(o.nodePids()) : null;
         long rss0 = -1;
         long heap0 = -1;
         if (probe != null) {
             heap0 = probe.liveHeapBytes();
             rss0 = probe.rssKiB();
-            log.printf("server %d before streams: RSS %d KiB, live heap %d KiB%n", probe.pid(), rss0, heap0 / 1024);
+            log.printf("server %s before streams: RSS %s KiB, live heap %d KiB%n", probe.pids(), probe.rssPerProcess(), heap0 / 1024);
         }
-        int procs = o.processCount();
+        // Streams k of node i are a contiguous range, as a balancer spreading users over nodes
+        // would leave them; each node's range is split over processes as one node's would be.
+        int nodes = servers.size();
+        int procsPerNode = Math.max(1, (o.processCount() + nodes - 1) / nodes);
+        int procs = nodes == 1 ? o.processCount() : nodes * procsPerNode;
         List<Shard> shards = new ArrayList<>();
         try {
-            int per = (o.streams + procs - 1) / procs;
-            for (int p = 0; p < procs; p++) {
-                int first = p * per;
-                int n = Math.min(per, o.streams - first);
-                shards.add(procs == 1 ? new LocalShard(new StreamShard(server, sources(), o.path, users, first, n))
-                        : new RemoteShard(o, first, n));
+            int perNode = (o.streams + nodes - 1) / nodes;
+            for (int node = 0; node < nodes; node++) {
+                int nodeFirst = node * perNode;
+                int nodeCount = Math.max(0, Math.min(perNode, o.streams - nodeFirst));
+                int np = nodes == 1 ? procs : procsPerNode;
+                int per = (nodeCount + np - 1) / np;
+                for (int p = 0; p < np; p++) {
+                    int first = nodeFirst + p * per;
+                    int n = Math.max(0, Math.min(per, nodeFirst + nodeCount - first));
+                    shards.add(procs == 1 ? new LocalShard(new StreamShard(servers.get(node), sources(), o.path, users, first, n))
+                            : new RemoteShard(o, servers.get(node).getPort(), first, n));
+                }
             }
             long t0 = System.nanoTime();
             List<CompletableFuture<Connected>> cs = shards.stream().map(Shard::connect).toList();
@@ -219,10 +247,13 @@ public final class LoadGenerator {
                 log.printf("server with streams: RSS %d KiB (+%.1f KiB/stream), live heap %d KiB (+%.2f KiB/stream), %d threads%n",
                         rss1, (rss1 - rss0) / (double) Math.max(1, ready), heap1 / 1024,
                         (heap1 - heap0) / 1024.0 / Math.max(1, ready), threads);
+                if (nodes > 1) {
+                    log.printf("RSS per node with streams: %s KiB (about %d streams each)%n", probe.rssPerProcess(), ready / nodes);
+                }
             }
             List<Phase> phases = new ArrayList<>();
             long seq = 0;
-            try (Publisher pub = new Publisher(server, o.publisher, o.publisherPassword, users, o.publishConnections)) {
+            try (Publisher pub = new Publisher(servers, o.publisher, o.publisherPassword, users, o.publishConnections)) {
                 if (o.warmupSeconds > 0 && o.rates.length > 0) {
                     long n = (long) (o.warmupRate * o.warmupSeconds);
                     Phase w = phase("warmup", pub, shards, probe, seq, n, o.warmupRate);
@@ -249,7 +280,10 @@ public final class LoadGenerator {
     private Phase phase(String name, Publisher pub, List<Shard> shards, ServerProbe probe, long first, long n, double rate)
             throws Exception {
         double cpu0 = probe == null ? 0 : probe.cpuSeconds();
+        double db0 = o.dbPid > 0 ? ServerProbe.treeCpuSeconds(o.dbPid) : 0;
         Publisher.Result pr = pub.run(first, n, rate);
+        // The database's work for this phase is done once every POST was answered.
+        double db = o.dbPid > 0 ? ServerProbe.treeCpuSeconds(o.dbPid) - db0 : Double.NaN;
         PhaseResult total = null;
         for (Shard s : shards) {
             PhaseResult r = s.endPhase(first, first + n, pr.failed(), o.drainMillis);
@@ -257,7 +291,7 @@ public final class LoadGenerator {
         }
         double cpu = probe == null ? Double.NaN : probe.cpuSeconds() - cpu0;
         return new Phase(name, rate, pr.sent(), pr.ok(), pr.failures(), pr.achievedRate(), total,
-                pr.postMicros().getValueAtPercentile(99) / 1000.0, pr.sendLagMicros().getValueAtPercentile(99) / 1000.0, cpu);
+                pr.postMicros().getValueAtPercentile(99) / 1000.0, pr.sendLagMicros().getValueAtPercentile(99) / 1000.0, cpu, db);
     }
 
     private List<InetAddress> sources() throws IOException {
@@ -307,10 +341,10 @@ public final class LoadGenerator {
         private final PrintWriter to;
         private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
-        RemoteShard(Options o, int first, int n) throws IOException {
+        RemoteShard(Options o, int port, int first, int n) throws IOException {
             String java = ProcessHandle.current().info().command().orElse("java");
             List<String> cmd = List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                    LoadGenerator.class.getName(), "--child", o.host, Integer.toString(o.port), o.path,
+                    LoadGenerator.class.getName(), "--child", o.host, Integer.toString(port), o.path,
                     Integer.toString(o.users), o.password, Integer.toString(o.sourceAddresses),
                     Integer.toString(first), Integer.toString(n));
             process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();

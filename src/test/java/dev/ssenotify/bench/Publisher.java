@@ -30,16 +30,18 @@ final class Publisher implements AutoCloseable {
                   Histogram sendLagMicros) {
     }
 
-    private final InetSocketAddress server;
+    /** The nodes: connection k goes to node k mod n, so publishes spread evenly over them. */
+    private final java.util.List<InetSocketAddress> servers;
+    private int opened;
     private final String auth;
     private final BenchUsers users;
     private final int connections;
     private final Selector selector;
     private final Conn[] pool;
 
-    Publisher(InetSocketAddress server, String publisher, String password, BenchUsers users, int connections)
+    Publisher(java.util.List<InetSocketAddress> servers, String publisher, String password, BenchUsers users, int connections)
             throws IOException {
-        this.server = server;
+        this.servers = servers;
         this.auth = "Basic " + Base64.getEncoder().encodeToString((publisher + ":" + password).getBytes(StandardCharsets.UTF_8));
         this.users = users;
         this.connections = connections;
@@ -176,6 +178,7 @@ final class Publisher implements AutoCloseable {
     }
 
     private final class Conn extends HttpDecoder {
+        final InetSocketAddress server = servers.get(opened++ % servers.size());
         final SocketChannel channel;
         final ByteBuffer in = ByteBuffer.allocate(16 * 1024);
         ByteBuffer pendingRequest;
