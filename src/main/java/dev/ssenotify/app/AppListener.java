@@ -2,6 +2,7 @@ package dev.ssenotify.app;
 
 import dev.ssenotify.signin.Roles;
 import dev.ssenotify.config.Settings;
+import dev.ssenotify.web.AssetServlet;
 import dev.ssenotify.web.ErrorServlet;
 import dev.ssenotify.monitoring.HealthServlet;
 import dev.ssenotify.notifications.NotificationsServlet;
@@ -91,6 +92,14 @@ public final class AppListener implements ServletContextListener {
                 "/api/v1/exports", "/api/v1/exports/*", ExportsServlet.SEED_ALIAS);
         add(ctx, "health", new HealthServlet(app.database().jdbi(), app.registry()), null, "/health");
         add(ctx, "page", new PageServlet(), only(Roles.USER), "", "/index.html");
+        // Issue 17: the browser client library and its types (signed-in users, like the page),
+        // and the API description (open, so that clients can be generated without an account).
+        add(ctx, "library", new AssetServlet("/sse-notify.js", "text/javascript;charset=UTF-8"),
+                only(Roles.USER), "/sse-notify.js");
+        add(ctx, "libraryTypes", new AssetServlet("/sse-notify.d.ts", "text/plain;charset=UTF-8"),
+                only(Roles.USER), "/sse-notify.d.ts");
+        add(ctx, "openapi", new AssetServlet("/api/v1/openapi.json", "application/json;charset=UTF-8"),
+                null, "/api/v1/openapi.json");
         add(ctx, "error", new ErrorServlet(), null, ErrorServlet.PATH);
         // Unconstrained on purpose: SSE_NOTIFY_METRICS_ROLE decides inside (empty = open).
         add(ctx, "metrics", new MetricsServlet(app.metrics(), settings.metricsRole()), null, "/metrics");

@@ -178,6 +178,25 @@ abstract class DeployedWarFlow {
                 "the H2 file under target/: " + container.h2File());
     }
 
+    /** Issue 17: the client library and its types to signed-in users, the API document to anyone. */
+    @Test
+    @Order(7)
+    void clientLibraryAndApiDocumentAreServedByTheWar() throws Exception {
+        String alice = TestServer.basic(ALICE, PASSWORDS.get(ALICE));
+        HttpResponse<String> js = send(HttpRequest.newBuilder(container.uri("/sse-notify.js")).header("Authorization", alice).GET());
+        assertEquals(200, js.statusCode(), js.body());
+        assertTrue(js.headers().firstValue("Content-Type").orElse("").startsWith("text/javascript"), js.headers().toString());
+        assertTrue(js.body().contains("export function connect("), "the module itself");
+        HttpResponse<String> types = send(HttpRequest.newBuilder(container.uri("/sse-notify.d.ts")).header("Authorization", alice).GET());
+        assertEquals(200, types.statusCode(), types.body());
+        assertTrue(types.body().contains("export interface ConnectOptions"));
+        assertEquals(401, send(HttpRequest.newBuilder(container.uri("/sse-notify.js")).GET()).statusCode());
+        HttpResponse<String> api = send(HttpRequest.newBuilder(container.uri("/api/v1/openapi.json")).GET());
+        assertEquals(200, api.statusCode(), api.body());
+        assertTrue(api.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), api.headers().toString());
+        assertEquals("3.1.0", TestServer.json(api.body()).get("openapi").asText());
+    }
+
     @Test
     @Order(8)
     void streamOutlivesTheDefaultAsyncTimeoutWithKeepalives() throws Exception {

@@ -19,8 +19,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.eclipse.jetty.server.Server;
 
 /**
@@ -41,8 +44,22 @@ public final class TestServer implements AutoCloseable {
     private final Server server;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** Issue 17: every exchange of send/sendBytes goes to these (the OpenAPI contract test, ExchangeLog). */
+    private final List<Consumer<HttpResponse<?>>> exchangeListeners = new CopyOnWriteArrayList<>();
+
     private TestServer(Server server) {
         this.server = server;
+        ExchangeLog.fromSystemProperty().ifPresent(exchangeListeners::add);
+    }
+
+    /** Hands every later response of {@link #send} and {@link #sendBytes} (with its request) to {@code listener}. */
+    public void onExchange(Consumer<HttpResponse<?>> listener) {
+        exchangeListeners.add(listener);
+    }
+
+    private <T> HttpResponse<T> recorded(HttpResponse<T> r) {
+        exchangeListeners.forEach(l -> l.accept(r));
+        return r;
     }
 
     public static TestServer start() throws Exception {
@@ -127,11 +144,11 @@ public final class TestServer implements AutoCloseable {
     }
 
     public HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
-        return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return recorded(http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
     }
 
     public HttpResponse<byte[]> sendBytes(HttpRequest request) throws IOException, InterruptedException {
-        return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        return recorded(http.send(request, HttpResponse.BodyHandlers.ofByteArray()));
     }
 
     /** Publishes as the backend and returns the new row's id. */
