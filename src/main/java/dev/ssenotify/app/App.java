@@ -10,6 +10,8 @@ import dev.ssenotify.publish.PostgresBus;
 import dev.ssenotify.retention.Retention;
 import dev.ssenotify.store.Database;
 import dev.ssenotify.stream.Heartbeat;
+import dev.ssenotify.stream.Pager;
+import dev.ssenotify.stream.Replay;
 import dev.ssenotify.stream.SubscriberRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +26,7 @@ public final class App implements AutoCloseable {
 
     private final Settings settings;
     private final Database database;
+    private final Pager pager;
     private final SubscriberRegistry registry;
     private final NotificationBus bus;
     private final Notifier notifier;
@@ -42,12 +45,15 @@ public final class App implements AutoCloseable {
             throw e;
         }
         database.bindMetrics(metrics.registry());
+        // Streams that are behind page from the table on two threads of their own; a page holds at
+        // most half a queue, read when the queue is down to half (issue 12).
+        this.pager = new Pager(new Replay(database.jdbi(), settings.replayLimit(), settings.queueBytes() / 2), 2);
         this.registry = new SubscriberRegistry(settings.maxStreamsPerUser(), settings.maxStreams(),
-                settings.heartbeat().multipliedBy(2), metrics);
+                settings.heartbeat().multipliedBy(2), metrics, pager);
         metrics.bindStreams(registry);
         // Several nodes on one PostgreSQL fan out through LISTEN/NOTIFY (issue 6); H2 is one node.
         this.bus = settings.isPostgres()
-                ? PostgresBus.start(settings.jdbcUrl(), database.jdbi(), registry, settings.replayLimit())
+                ? PostgresBus.start(settings.jdbcUrl(), database.jdbi(), registry)
                 : new InProcessBus(registry);
         this.notifier = new Notifier(database.dataSource(), bus, metrics::published);
         this.heartbeat = new Heartbeat(registry, settings.heartbeat(), settings.maxStreamAge());
@@ -57,12 +63,21 @@ public final class App implements AutoCloseable {
             this.exports = new ExportJobs(settings, database.jdbi(), notifier, bus);
         } catch (RuntimeException e) {
             bus.close();
+            closeQuietly(pager);
             database.close();
             metrics.close();
             throw e;
         }
         heartbeat.start();
         retention.start();
+    }
+
+    private static void closeQuietly(Pager p) {
+        try {
+            p.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public ExportJobs exports() {
@@ -106,7 +121,7 @@ public final class App implements AutoCloseable {
     @Override
     public void close() {
         RuntimeException failure = null;
-        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, retention, heartbeat, exports, bus, database, metrics}) {
+        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, pager, retention, heartbeat, exports, bus, database, metrics}) {
             try {
                 step.close();
             } catch (InterruptedException e) {

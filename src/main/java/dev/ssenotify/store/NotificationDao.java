@@ -17,6 +17,13 @@ public interface NotificationDao {
     @SqlQuery("SELECT " + COLUMNS + " FROM notification_log WHERE user_email = :user AND id > :afterId ORDER BY id LIMIT :limit")
     List<Notification> after(@Bind("user") String user, @Bind("afterId") long afterId, @Bind("limit") int limit);
 
+    /**
+     * The id {@code offset} rows past {@code afterId} (0 = the first row after it): present
+     * exactly when more than {@code offset} rows follow. Walks the (user_email, id) index only.
+     */
+    @SqlQuery("SELECT id FROM notification_log WHERE user_email = :user AND id > :afterId ORDER BY id LIMIT 1 OFFSET :offset")
+    Optional<Long> idAfter(@Bind("user") String user, @Bind("afterId") long afterId, @Bind("offset") int offset);
+
     /** Rows with {@code afterId < id <= upToId}, oldest first: what a batch of NOTIFYs announced. */
     @SqlQuery("SELECT " + COLUMNS + " FROM notification_log WHERE user_email = :user AND id > :afterId AND id <= :upToId ORDER BY id")
     List<Notification> between(@Bind("user") String user, @Bind("afterId") long afterId, @Bind("upToId") long upToId);
