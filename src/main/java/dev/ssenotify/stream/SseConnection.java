@@ -367,13 +367,6 @@ public final class SseConnection implements WriteListener, AsyncListener {
         return peakQueuedBytes;
     }
 
-    /** True while the stream pages from the table rather than taking live rows. */
-    boolean isBehind() {
-        synchronized (gate) {
-            return cursor.mode() != StreamCursor.Mode.LIVE;
-        }
-    }
-
     /** Ends the stream; every path (listener, failed write, overflow, cap, shutdown) comes here. */
     public void close(CloseReason reason) {
         if (closed.getAndSet(true)) {

@@ -13,7 +13,9 @@ import java.util.function.ToLongFunction;
 /**
  * Open streams by exact user identity (the principal name, compared with {@code equals};
  * never a prefix or substring match). Caps: a per-user maximum, where streams that no
- * longer drain are dropped before a newcomer is refused, and a total maximum.
+ * longer drain are dropped before a newcomer is refused, and a total maximum. It fans live
+ * rows and named events out to a user's streams; a stream that is behind reads its pages
+ * through the {@link Pager} it is given here.
  */
 public final class SubscriberRegistry {
 
