@@ -76,8 +76,7 @@ public final class Replay {
             List<Notification> found = notifications.after(user, after, ask);
             // Read after the rows: a row deleted before that read has its watermark committed with it.
             long deletedUpTo = h.attach(RetentionDao.class).watermark(user).orElse(0L);
-            boolean tooMany = found.size() > limit
-                    || found.size() == ask && notifications.idAfter(user, after, limit).isPresent();
+            boolean tooMany = found.size() > limit || found.size() == ask && moreThanLimitAfter(notifications, user, after);
             if (tooMany || deletedUpTo > after) {
                 long lastId = Math.max(deletedUpTo, notifications.maxId(user).orElse(after));
                 log.info("stream(s) of {} after {}: resync at {} ({})", user, after, lastId,
@@ -86,6 +85,16 @@ public final class Replay {
             }
             return encode(found, ask);
         });
+    }
+
+    /**
+     * Whether more than {@code limit} rows of the user follow {@code after}. Ids are unique and
+     * increasing, so when the user's newest id is within {@code limit} of it they cannot (one
+     * index lookup); only otherwise is the index walked {@code limit} entries far.
+     */
+    private boolean moreThanLimitAfter(NotificationDao notifications, String user, long after) {
+        long newest = notifications.maxId(user).orElse(after);
+        return newest - after > limit && notifications.idAfter(user, after, limit).isPresent();
     }
 
     private Page encode(List<Notification> found, int asked) {

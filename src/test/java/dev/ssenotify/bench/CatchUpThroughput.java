@@ -1,6 +1,5 @@
 package dev.ssenotify.bench;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,17 +11,19 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Catch-up throughput to one stream on loopback (BENCHMARKS.md, issue 12): publishes
- * {@code rows} rows of {@code bytes} bytes to one user of a running server (in batches),
+ * {@code rows} rows of {@code bytes} bytes to one user of a running server (8 publishing threads),
  * then opens that user's stream with {@code Last-Event-ID} just below them and reads as fast as
  * it can until the last id. Prints rows/s, MB/s of frames and the server's heap in use during
- * the catch-up (sampled from {@code /metrics} every 100 ms: max and last).
+ * the catch-up (sampled from {@code /metrics} every 500 ms: the largest sample).
  *
  * <pre>
  * bench/bench.sh server 1      # then:
@@ -49,42 +50,50 @@ public final class CatchUpThroughput {
         String publisher = "Basic " + Base64.getEncoder().encodeToString("backend:backend-secret".getBytes(StandardCharsets.UTF_8));
 
         String body = "x".repeat(bytes);
-        long firstId = -1;
-        long lastId = -1;
-        for (int done = 0; done < rows; ) {
-            // Request bodies are capped at 512 KiB.
-            int n = Math.min(Math.min(1000, 400_000 / (bytes + 100)), rows - done);
-            StringBuilder json = new StringBuilder(n * (bytes + 100)).append("{\"notifications\":[");
-            for (int i = 0; i < n; i++) {
-                json.append(i == 0 ? "" : ",").append("{\"userEmail\":\"").append(user)
-                        .append("\",\"type\":\"bench\",\"messageBody\":\"").append(body).append("\"}");
-            }
-            json.append("]}");
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/notifications/batch"))
-                    .header("Authorization", publisher).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(json.toString())).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 201) {
-                throw new IllegalStateException("batch answered " + r.statusCode() + ": " + r.body());
-            }
-            Matcher m = Pattern.compile("\"id\":(\\d+)").matcher(r.body());
-            while (m.find()) {
-                long id = Long.parseLong(m.group(1));
-                firstId = firstId < 0 ? id : Math.min(firstId, id);
-                lastId = Math.max(lastId, id);
-            }
-            done += n;
+        String json = "{\"userEmail\":\"" + user + "\",\"type\":\"bench\",\"messageBody\":\"" + body + "\"}";
+        HttpRequest publish = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/notifications"))
+                .header("Authorization", publisher).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        AtomicLong firstIdSeen = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong lastIdSeen = new AtomicLong();
+        AtomicLong left = new AtomicLong(rows);
+        Pattern idField = Pattern.compile("\"id\":(\\d+)");
+        List<Thread> publishers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Thread th = new Thread(() -> {
+                try {
+                    while (left.getAndDecrement() > 0) {
+                        HttpResponse<String> r = http.send(publish, HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() != 201) {
+                            throw new IllegalStateException("publish answered " + r.statusCode() + ": " + r.body());
+                        }
+                        Matcher m = idField.matcher(r.body());
+                        m.find();
+                        long id = Long.parseLong(m.group(1));
+                        firstIdSeen.accumulateAndGet(id, Math::min);
+                        lastIdSeen.accumulateAndGet(id, Math::max);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "publisher-" + t);
+            th.start();
+            publishers.add(th);
         }
+        for (Thread th : publishers) {
+            th.join();
+        }
+        long firstId = firstIdSeen.get();
+        long lastId = lastIdSeen.get();
         System.out.printf("published %d rows of %d bytes (ids %d..%d)%n", rows, bytes, firstId, lastId);
 
         AtomicLong maxHeap = new AtomicLong();
-        AtomicLong lastHeap = new AtomicLong();
         Thread sampler = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     long h = heap(http, port);
-                    lastHeap.set(h);
                     maxHeap.accumulateAndGet(h, Math::max);
-                    Thread.sleep(100);
+                    Thread.sleep(500);
                 } catch (InterruptedException e) {
                     return;
                 } catch (IOException e) {
@@ -103,12 +112,12 @@ public final class CatchUpThroughput {
             sampler.setDaemon(true);
             sampler.start();
             long started = System.nanoTime();
-            long[] result = readUntil(new BufferedInputStream(s.getInputStream(), 1 << 16), "id: " + lastId + "\n");
+            long[] result = readUntil(new Bytes(s.getInputStream()), "id: " + lastId + "\n");
             long nanos = System.nanoTime() - started;
             sampler.interrupt();
             double seconds = nanos / 1e9;
             System.out.printf("caught up %d rows (%d frames, %.1f MB on the wire) in %.2f s: %.0f rows/s, %.1f MB/s; "
-                            + "first row after %.0f ms; server heap used: %.0f MB before, max %.0f MB during (sampled every 100 ms)%n",
+                            + "first row after %.0f ms; server heap used: %.0f MB before, max %.0f MB during (sampled every 500 ms)%n",
                     rows, result[1], result[0] / 1e6, seconds, rows / seconds, result[0] / 1e6 / seconds,
                     result[2] / 1e6, heapBefore / 1e6, maxHeap.get() / 1e6);
         }
@@ -173,6 +182,31 @@ public final class CatchUpThroughput {
             }
         }
         return b.toString();
+    }
+
+    /** An unsynchronized buffered reader: the scan reads byte by byte, the socket in 64 KiB reads. */
+    private static final class Bytes extends InputStream {
+        private final InputStream in;
+        private final byte[] buf = new byte[1 << 16];
+        private int pos;
+        private int len;
+
+        Bytes(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (pos == len) {
+                len = in.read(buf);
+                pos = 0;
+                if (len <= 0) {
+                    len = 0;
+                    return -1;
+                }
+            }
+            return buf[pos++] & 0xff;
+        }
     }
 
     private static long heap(HttpClient http, int port) throws IOException, InterruptedException {
