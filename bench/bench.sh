@@ -5,6 +5,7 @@
 #
 #   bench/bench.sh build                     # mvn package + the generator's classpath
 #   bench/bench.sh capacity|targeted|targeted-lowpause|multitab|sweep|highrate|all
+#   bench/bench.sh catchup                   # one stream catching up 10,000 x 1 KiB and 1,000 x 64 KiB
 #   bench/bench.sh server USERS              # just a server (pid in target/bench/server.pid)
 #   bench/bench.sh gen --streams N ...       # just the generator, against the running server
 #   bench/bench.sh stop
@@ -93,6 +94,12 @@ case "${1:-}" in
   # the sweep's top rates again, three times each, interleaved: is p99 < 50 ms at >= 10,000/s repeatable?
   highrate) scenario highrate 10000 --streams 10000 --users 10000 --rates 10000,12500,10000,12500,10000,12500 \
               --seconds 10 --warmup-seconds 20 --warmup-rate 3000 --publish-connections 32 ;;
+  # catchup: a reconnect owed a large backlog pages it from the table (issue 12); one server per size.
+  catchup) for size in "10000 1024" "1000 65536"; do
+             SSE_NOTIFY_REPLAY_LIMIT=20000 server 1
+             java -cp "$(classpath)" dev.ssenotify.bench.CatchUpThroughput "$PORT" $size | tee -a bench/results/catchup.txt
+             stop
+           done ;;
   multitab) scenario multitab 100 --streams 1000 --users 100 --rates 1000,1000,1000 --seconds 10 \
               --warmup-seconds 20 --warmup-rate 1000 --publish-connections 16 ;;
   all) "$0" capacity; "$0" targeted; "$0" targeted-lowpause; "$0" multitab; "$0" sweep; "$0" highrate ;;

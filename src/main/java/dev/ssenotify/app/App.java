@@ -13,6 +13,8 @@ import dev.ssenotify.store.Database;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import dev.ssenotify.stream.Heartbeat;
+import dev.ssenotify.stream.Pager;
+import dev.ssenotify.stream.Replay;
 import dev.ssenotify.stream.SubscriberRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +29,7 @@ public final class App implements AutoCloseable {
 
     private final Settings settings;
     private final Database database;
+    private final Pager pager;
     private final SubscriberRegistry registry;
     private final NotificationBus bus;
     private final Notifier notifier;
@@ -47,13 +50,17 @@ public final class App implements AutoCloseable {
             this.database = Database.open(settings.jdbcUrl());
             started.push(database);
             database.bindMetrics(metrics.registry());
+            // Streams that are behind page from the table on two threads of their own; a page
+            // holds at most half a queue and is read when the queue is down to half (issue 12).
+            this.pager = new Pager(new Replay(database.jdbi(), settings.replayLimit(), settings.queueBytes() / 2), 2);
+            started.push(pager);
             this.registry = new SubscriberRegistry(settings.maxStreamsPerUser(), settings.maxStreams(),
-                    settings.stallLimit(), metrics);
+                    settings.stallLimit(), metrics, pager);
             started.push(registry::shutdown);
             metrics.bindStreams(registry);
             // Several nodes on one PostgreSQL fan out through LISTEN/NOTIFY; H2 is one node.
             this.bus = settings.isPostgres()
-                    ? PostgresBus.start(settings.jdbcUrl(), database.jdbi(), registry, settings.replayLimit())
+                    ? PostgresBus.start(settings.jdbcUrl(), database.jdbi(), registry)
                     : new InProcessBus(registry);
             started.push(bus);
             this.notifier = new Notifier(database.dataSource(), bus, metrics::published);
@@ -127,7 +134,7 @@ public final class App implements AutoCloseable {
     @Override
     public void close() {
         RuntimeException failure = null;
-        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, retention, heartbeat, exports, bus, database, metrics}) {
+        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, pager, retention, heartbeat, exports, bus, database, metrics}) {
             try {
                 step.close();
             } catch (InterruptedException e) {

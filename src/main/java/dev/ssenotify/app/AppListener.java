@@ -80,7 +80,8 @@ public final class AppListener implements ServletContextListener {
         }
         addFilter(ctx, "sameOrigin", new SameOriginFilter());
 
-        add(ctx, "stream", new SseServlet(app.registry(), app.database().jdbi(), settings),
+        add(ctx, "stream", new SseServlet(app.registry(), settings.queueBytes(),
+                        settings.maxStreamsPerUser(), settings.maxStreams(), settings.asyncTimeout(), settings.retryMs()),
                 only(Roles.USER), "/api/v1/notifications/stream", "/business/v1/notification/socket-connection");
         add(ctx, "notifications", new NotificationsServlet(app.notifier(), app.database().jdbi()),
                 new ServletSecurityElement(role(Roles.USER),

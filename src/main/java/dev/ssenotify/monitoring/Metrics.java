@@ -71,7 +71,7 @@ public final class Metrics implements StreamEvents, AutoCloseable {
         bytes = Counter.builder("sse.notify.delivered").baseUnit("bytes")
                 .description("SSE bytes flushed to clients").register(registry);
         replayed = Counter.builder("sse.notify.rows.replayed")
-                .description("Missed rows replayed from the table on reconnect").register(registry);
+                .description("Rows sent from the table to streams that were behind (reconnect, bus catch-up, slow reader)").register(registry);
         resyncs = Counter.builder("sse.notify.resyncs")
                 .description("Reconnects answered with event: resync (too many missed rows, or history deleted)")
                 .register(registry);

@@ -1,48 +1,58 @@
 package dev.ssenotify.notifications;
 
-import dev.ssenotify.stream.SseConnection;
-import dev.ssenotify.stream.SubscriberRegistry;
 import dev.ssenotify.stream.CloseReason;
+import dev.ssenotify.stream.SseConnection;
 import dev.ssenotify.stream.SseFrames;
+import dev.ssenotify.stream.SubscriberRegistry;
 import dev.ssenotify.web.JsonResponses;
-import dev.ssenotify.store.RetentionDao;
-import dev.ssenotify.config.Settings;
-import dev.ssenotify.store.Notification;
-import dev.ssenotify.store.NotificationDao;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.security.Principal;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import java.util.regex.Pattern;
-import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /api/v1/notifications/stream} and the seed alias: the caller's SSE stream.
  *
- * <p>Replay without gap or duplicate: the stream registers <em>before</em> it reads the
- * table, with its gate closed, so every row committed after the read is also caught live
- * (held), and every row committed before it is in the read. The gate then sends the read
- * rows and the held rows above the last id sent, in id order; rows in both are sent once.
+ * <p>A reconnect with {@code Last-Event-ID} opens its stream behind, at that id: the first
+ * frame goes out at once, then the stream pages the missed rows from the table as its socket
+ * drains and goes live when a page comes back short (see {@code StreamCursor}). The stream is
+ * registered before its first page is read, so a row committed after that read began reaches
+ * it live: no gap, no duplicate.
  */
 public final class SseServlet extends HttpServlet {
 
     private static final Logger log = LoggerFactory.getLogger(SseServlet.class);
     private static final Pattern TRACE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
-    private static final Pattern EVENT_ID = Pattern.compile("[0-9]{1,18}");
+    /** A row id on the wire: at most 18 digits (ReadApi's number rule), so it always fits a long. */
+    private static final long MAX_EVENT_ID = 999_999_999_999_999_999L;
 
     private final transient SubscriberRegistry registry;
-    private final transient Jdbi jdbi;
-    private final transient Settings settings;
+    private final int queueBytes;
+    private final int maxStreamsPerUser;
+    private final int maxStreams;
+    private final Duration asyncTimeout;
+    private final byte[] hello;
 
-    public SseServlet(SubscriberRegistry registry, Jdbi jdbi, Settings settings) {
+    /**
+     * @param queueBytes        each stream's outbound queue bound
+     * @param maxStreamsPerUser the registry's per-user cap, named in the 429
+     * @param maxStreams        the registry's total cap, named in the 503
+     * @param asyncTimeout      set on every stream (containers default to 30 s)
+     * @param retryMs           the {@code retry:} of the first frame
+     */
+    public SseServlet(SubscriberRegistry registry, int queueBytes, int maxStreamsPerUser, int maxStreams,
+                      Duration asyncTimeout, int retryMs) {
         this.registry = registry;
-        this.jdbi = jdbi;
-        this.settings = settings;
+        this.queueBytes = queueBytes;
+        this.maxStreamsPerUser = maxStreamsPerUser;
+        this.maxStreams = maxStreams;
+        this.asyncTimeout = asyncTimeout;
+        this.hello = SseFrames.hello(retryMs);
     }
 
     @Override
@@ -58,12 +68,12 @@ public final class SseServlet extends HttpServlet {
         }
         Long after = null;
         if (lastEventId != null && !lastEventId.isEmpty()) {
-            if (!EVENT_ID.matcher(lastEventId.trim()).matches()) {
+            after = ReadApi.number(lastEventId.trim(), 0, MAX_EVENT_ID, 0);
+            if (after == null) {
                 JsonResponses.error(resp, 400, "Last-Event-ID must be a notification id (digits), got '"
                         + JsonResponses.abbreviate(lastEventId) + "'");
                 return;
             }
-            after = Long.parseLong(lastEventId.trim());
         }
         String traceId = req.getParameter("traceId");
         if (traceId != null && !TRACE_ID.matcher(traceId).matches()) {
@@ -73,17 +83,19 @@ public final class SseServlet extends HttpServlet {
 
         String user = principal.getName();
         String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
-        SseConnection conn = new SseConnection(user, traceId, remote,
-                settings.queueBytes());
+        SseConnection conn = new SseConnection(user, traceId, remote, queueBytes);
+        if (after != null) {
+            conn.replayAfter(after);
+        }
         switch (registry.register(conn)) {
             case ADMITTED -> { }
             case USER_CAP -> {
                 JsonResponses.error(resp, 429, "too many open streams for this user (limit "
-                        + settings.maxStreamsPerUser() + "); close other tabs");
+                        + maxStreamsPerUser + "); close other tabs");
                 return;
             }
             case TOTAL_CAP -> {
-                JsonResponses.retryLater(resp, 503, 10, "server is at its stream limit (" + settings.maxStreams() + "); retry later");
+                JsonResponses.retryLater(resp, 503, 10, "server is at its stream limit (" + maxStreams + "); retry later");
                 return;
             }
             case SHUT_DOWN -> {
@@ -92,30 +104,12 @@ public final class SseServlet extends HttpServlet {
             }
         }
         try {
-            conn.start(req, resp, settings.asyncTimeout(), SseFrames.hello(settings.retryMs()));
+            conn.start(req, resp, asyncTimeout, hello);
         } catch (IOException | RuntimeException e) {
             conn.close(CloseReason.CLIENT_GONE);
             throw e;
         }
         log.info("stream opened user={} traceId={} remote={} lastEventId={} streams={}",
                 user, traceId, remote, after, registry.size());
-        replay(conn, user, after);
-    }
-
-    private void replay(SseConnection conn, String user, Long after) {
-        if (after == null) {
-            conn.finishReplay(0, null, 0, List.of());
-            return;
-        }
-        try {
-            // One handle (one pooled connection) for the rows, the watermark and the newest id.
-            jdbi.useHandle(h -> SubscriberRegistry.replay(List.of(conn),
-                    SubscriberRegistry.MissedRows.of(h.attach(NotificationDao.class), h.attach(RetentionDao.class)),
-                    user, after, settings.replayLimit()));
-        } catch (RuntimeException e) {
-            // The client reconnects with the same Last-Event-ID and tries again.
-            log.warn("replay for {} after {} failed", user, after, e);
-            conn.close(CloseReason.REPLAY_FAILED);
-        }
     }
 }

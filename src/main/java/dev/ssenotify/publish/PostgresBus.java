@@ -5,9 +5,6 @@ import dev.ssenotify.json.Json;
 import dev.ssenotify.threads.NamedThreads;
 import dev.ssenotify.store.Notification;
 import dev.ssenotify.store.NotificationDao;
-import dev.ssenotify.store.RetentionDao;
-import dev.ssenotify.stream.CloseReason;
-import dev.ssenotify.stream.SseConnection;
 import dev.ssenotify.stream.SubscriberRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.ToLongFunction;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -58,9 +54,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Drops.</b> When the LISTEN connection fails (database restart, network cut, the
  * backend terminated), rows may commit while nobody listens. The listener reconnects with
- * backoff, LISTENs again, and only then catches every local stream up from the table from the
- * last id that stream sent ({@link SubscriberRegistry#catchUp}): rows held by the gate during
- * the read and rows read are merged without gap or duplicate. A stream that has sent no row
+ * backoff, LISTENs again, and only then asks the registry to catch every local stream up from
+ * the table from the last id that stream sent ({@link SubscriberRegistry#catchUpAll}): each
+ * pages the rows after it and rejoins the live path without gap or duplicate. A stream that has sent no row
  * yet starts from the newest id of its user announced to this node before the drop, or else
  * from the newest id in the table when the dropped connection started listening (every row
  * above it committed later, so it was either announced before the drop or missed).
@@ -80,13 +76,11 @@ public final class PostgresBus implements NotificationBus {
     private static final Duration CHECK_AFTER_IDLE = Duration.ofSeconds(5);
     private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
-    private static final Duration FIRST_REPLAY_WAIT = Duration.ofSeconds(10);
     private static final int MAX_TRACKED_USERS = 100_000;
 
     private final String jdbcUrl;
     private final Jdbi jdbi;
     private final SubscriberRegistry registry;
-    private final int replayLimit;
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -105,19 +99,17 @@ public final class PostgresBus implements NotificationBus {
     private final Map<String, Long> lastAnnounced = new HashMap<>();
 
     private volatile long reconnects;
-    private volatile long caughtUpRows;
 
-    private PostgresBus(String jdbcUrl, Jdbi jdbi, SubscriberRegistry registry, int replayLimit) {
+    private PostgresBus(String jdbcUrl, Jdbi jdbi, SubscriberRegistry registry) {
         this.jdbcUrl = jdbcUrl;
         this.jdbi = jdbi;
         this.registry = registry;
-        this.replayLimit = replayLimit;
         this.thread = NamedThreads.single("sse-notify-pg-listen").newThread(this::run);
     }
 
     /** Connects and LISTENs before returning (start-up fails if it cannot), then starts the listener thread. */
-    public static PostgresBus start(String jdbcUrl, Jdbi jdbi, SubscriberRegistry registry, int replayLimit) {
-        PostgresBus bus = new PostgresBus(jdbcUrl, jdbi, registry, replayLimit);
+    public static PostgresBus start(String jdbcUrl, Jdbi jdbi, SubscriberRegistry registry) {
+        PostgresBus bus = new PostgresBus(jdbcUrl, jdbi, registry);
         try {
             bus.listenedFrom = bus.connectAndListen();
         } catch (SQLException e) {
@@ -203,9 +195,12 @@ public final class PostgresBus implements NotificationBus {
         return reconnects;
     }
 
-    /** Rows read back from the table by catch-ups (a row read for several streams counts once per read). */
+    /**
+     * Rows this node's streams read back from the table while behind (catch-ups after a lost
+     * LISTEN, and also first replays and slow readers: they page the same way).
+     */
     public long caughtUpRows() {
-        return caughtUpRows;
+        return registry.pagedRows();
     }
 
     private long connectAndListen() throws SQLException {
@@ -250,12 +245,10 @@ public final class PostgresBus implements NotificationBus {
                     reconnects++;
                     log.info("LISTEN {} re-established; catching up {} local stream(s) from the table",
                             CHANNEL, registry.size());
-                    long before = caughtUpRows;
                     catchUpAll();
                     listenedFrom = from;
                     // Every id announced or read so far is at or below the new listenedFrom.
                     lastAnnounced.clear();
-                    log.info("caught up: {} row(s) read back from the table", caughtUpRows - before);
                     backoff = MIN_BACKOFF;
                     lastTraffic = System.nanoTime();
                 }
@@ -379,64 +372,13 @@ public final class PostgresBus implements NotificationBus {
     }
 
     private void catchUpAll() {
-        SubscriberRegistry.MissedRows rows = new SubscriberRegistry.MissedRows() {
-            @Override
-            public List<Notification> after(String user, long afterId, int limit) {
-                List<Notification> found = readTwice(h -> h.attach(NotificationDao.class).after(user, afterId, limit));
-                caughtUpRows += found.size();
-                return found;
-            }
-
-            @Override
-            public long maxId(String user, long afterId) {
-                return readTwice(h -> h.attach(NotificationDao.class).maxId(user)).orElse(afterId);
-            }
-
-            @Override
-            public long deletedUpTo(String user) {
-                return readTwice(h -> h.attach(RetentionDao.class).watermark(user)).orElse(0L);
-            }
-        };
         // Where a stream that has sent no row starts: after what was delivered before the
-        // connection dropped. Only this (the listener) thread changes lastAnnounced.
+        // connection dropped. Only this (the listener) thread changes lastAnnounced, and the
+        // registry applies the floor before it returns.
         long listened = listenedFrom;
         ToLongFunction<String> floor = user -> Math.max(listened, lastAnnounced.getOrDefault(user, 0L));
-        List<SseConnection> pending = registry.catchUp(registry.streams(), rows, floor, replayLimit);
-        // Streams still in their first replay cannot be held yet; that replay may have read the
-        // table before the missed rows committed, so they are caught up once it is done.
-        long deadline = System.nanoTime() + FIRST_REPLAY_WAIT.toNanos();
-        while (!pending.isEmpty() && running) {
-            if (System.nanoTime() > deadline) {
-                pending.forEach(c -> c.close(CloseReason.REPLAY_FAILED));
-                break;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            pending = registry.catchUp(pending, rows, floor, replayLimit);
-        }
-    }
-
-    /**
-     * A catch-up read, tried a second time after a short pause: right after a database restart
-     * the pool may still hand out a connection to the old server once. A stream whose read
-     * fails twice is closed (and its client replays on reconnect), so this is only cheaper.
-     */
-    private <T> T readTwice(java.util.function.Function<Handle, T> read) {
-        try {
-            return jdbi.withHandle(read::apply);
-        } catch (RuntimeException first) {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw first;
-            }
-            return jdbi.withHandle(read::apply);
-        }
+        int streams = registry.catchUpAll(floor);
+        log.info("{} local stream(s) page from the table to catch up", streams);
     }
 
     private static void closeQuietly(Connection c) {

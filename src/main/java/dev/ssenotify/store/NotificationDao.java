@@ -13,9 +13,22 @@ public interface NotificationDao {
 
     String COLUMNS = "id, user_email, type, message_body, link, status, create_time";
 
-    /** Rows after {@code afterId}, oldest first: what a reconnecting stream missed. */
-    @SqlQuery("SELECT " + COLUMNS + " FROM notification_log WHERE user_email = :user AND id > :afterId ORDER BY id LIMIT :limit")
+    /**
+     * Rows after {@code afterId}, oldest first: one page of what a stream that is behind is owed.
+     * {@code ORDER BY user_email, id} (the same order, the user being fixed) lets H2 walk the
+     * (user_email, id) index in order and stop after {@code limit}; with {@code ORDER BY id} it
+     * sorted every row after {@code afterId} first, which made each page cost the whole backlog.
+     */
+    @SqlQuery("SELECT " + COLUMNS + " FROM notification_log WHERE user_email = :user AND id > :afterId "
+            + "ORDER BY user_email, id LIMIT :limit")
     List<Notification> after(@Bind("user") String user, @Bind("afterId") long afterId, @Bind("limit") int limit);
+
+    /**
+     * The id {@code offset} rows past {@code afterId} (0 = the first row after it): present
+     * exactly when more than {@code offset} rows follow. Walks the (user_email, id) index only, in order (see {@link #after}).
+     */
+    @SqlQuery("SELECT id FROM notification_log WHERE user_email = :user AND id > :afterId ORDER BY user_email, id LIMIT 1 OFFSET :offset")
+    Optional<Long> idAfter(@Bind("user") String user, @Bind("afterId") long afterId, @Bind("offset") int offset);
 
     /** Rows with {@code afterId < id <= upToId}, oldest first: what a batch of NOTIFYs announced. */
     @SqlQuery("SELECT " + COLUMNS + " FROM notification_log WHERE user_email = :user AND id > :afterId AND id <= :upToId ORDER BY id")

@@ -6,7 +6,7 @@ public enum CloseReason {
     CLIENT_GONE,
     /** Writing to the client failed. */
     WRITE_FAILED,
-    /** The outbound queue overflowed or stopped draining: the client reads too slowly. */
+    /** Nothing drained from the outbound queue for the stall limit (two heartbeats): the client is stuck. A merely slow client pages instead. */
     SLOW_CONSUMER,
     /** The container's async timeout fired. */
     TIMEOUT,

@@ -9,8 +9,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,9 +25,12 @@ import org.slf4j.LoggerFactory;
  * makes exactly one thread drain at a time and guarantees that a wake-up (new frame or
  * {@code onWritePossible}) arriving mid-drain is never lost.
  *
- * <p>Rows pass a gate: until {@link #finishReplay} runs, live rows are held; afterwards only
- * rows with an id above the last one sent go out. That is what makes replay plus live free of
- * gaps and duplicates (see {@code SseServlet}).
+ * <p>Rows pass a {@link StreamCursor}: while the stream is at the head, live rows above the
+ * last one sent are queued; while it is behind (a reconnect with Last-Event-ID, a bus
+ * catch-up, or a queue too full for the next live row) it pages the rows after its cursor
+ * from the table through the {@link Pager}, asking for the next page when its queue runs low,
+ * and goes live again when a page comes back short. Memory stays within the queue plus one
+ * page; a stream is closed for being stuck (the heartbeat's stall check), never for being slow.
  */
 public final class SseConnection implements WriteListener, AsyncListener {
 
@@ -40,6 +41,8 @@ public final class SseConnection implements WriteListener, AsyncListener {
     private final String traceId;
     private final String remoteAddress;
     private final int maxQueueBytes;
+    /** At or below this many queued bytes a stream that is behind reads its next page. */
+    private final long lowWaterBytes;
     private final long openedNanos = System.nanoTime();
 
     private final Queue<Delivery> queue = new ConcurrentLinkedQueue<>();
@@ -52,6 +55,9 @@ public final class SseConnection implements WriteListener, AsyncListener {
     private volatile ServletOutputStream out;
     private volatile long lastProgressNanos = openedNanos;
     private volatile CloseReason closeReason;
+    private volatile Pager pager;
+    /** The most bytes this stream's queue has held (for tests and diagnostics). */
+    private volatile long peakQueuedBytes;
 
     // Owned by the draining thread (serialized by wip, which also publishes them).
     private boolean needsFlush;
@@ -62,17 +68,41 @@ public final class SseConnection implements WriteListener, AsyncListener {
     private long[] rowsUnflushedNanos = new long[8];
     private int rowsUnflushed;
 
-    // The replay gate.
+    // The cursor, guarded by gate: held only to decide and enqueue, never across I/O or a read.
     private final Object gate = new Object();
-    private boolean live;
-    private long cursor;
-    private List<Delivery> held = new ArrayList<>();
+    private StreamCursor cursor;
+    /** True while the cursor is behind with no read in flight; read by the drain without the lock. */
+    private volatile boolean behind;
+    private final StreamCursor.Outbox outbox = new StreamCursor.Outbox() {
+        @Override
+        public boolean offer(Delivery d) {
+            return add(d);
+        }
+
+        @Override
+        public void force(Delivery d) {
+            addAnyway(d);
+        }
+    };
 
     public SseConnection(String user, String traceId, String remoteAddress, int maxQueueBytes) {
         this.user = user;
         this.traceId = traceId;
         this.remoteAddress = remoteAddress;
         this.maxQueueBytes = maxQueueBytes;
+        this.lowWaterBytes = maxQueueBytes / 2;
+        this.cursor = StreamCursor.live(lowWaterBytes, Replay.MAX_PAGE_ROWS);
+    }
+
+    /**
+     * A reconnect: this stream is owed every row of its user after {@code lastEventId} and
+     * pages them from the table before it goes live. Call before {@link #start}.
+     */
+    public void replayAfter(long lastEventId) {
+        synchronized (gate) {
+            cursor = StreamCursor.behind(lastEventId, lowWaterBytes, Replay.MAX_PAGE_ROWS);
+            behind = true;
+        }
     }
 
     public String user() {
@@ -85,6 +115,10 @@ public final class SseConnection implements WriteListener, AsyncListener {
 
     void observe(StreamEvents observer) {
         this.events = observer;
+    }
+
+    void pageThrough(Pager p) {
+        this.pager = p;
     }
 
     /**
@@ -117,109 +151,121 @@ public final class SseConnection implements WriteListener, AsyncListener {
         stream.setWriteListener(this);
     }
 
-    /** A live row from the bus. Held during replay; dropped if replay already sent it. */
+    /** A live row from the bus: queued, held (a page read is in flight) or dropped (behind, or a duplicate). */
     void deliver(Delivery d) {
-        boolean overflow;
         synchronized (gate) {
-            if (!live) {
-                if (held != null) {
-                    held.add(d);
-                }
-                return;
+            if (cursor.live(d, outbox)) {
+                behind = true;
             }
-            if (d.id() <= cursor) {
-                return;
-            }
-            cursor = d.id();
-            overflow = !add(d);
         }
-        afterAdd(overflow);
+        drain();
     }
 
-    /**
-     * Ends the replay: first the replayed frames (a resync frame or missed rows, in id order),
-     * then the rows held meanwhile that are newer than the last one sent; from now on live.
-     */
-    public void finishReplay(long startCursor, byte[] resyncFrame, long resyncId, List<Delivery> replayed) {
-        boolean overflow = false;
-        int replayedRows = 0;
-        synchronized (gate) {
-            cursor = startCursor;
-            if (resyncFrame != null) {
-                overflow |= !add(Delivery.other(resyncFrame));
-                cursor = Math.max(cursor, resyncId);
-            }
-            for (Delivery d : replayed) {
-                if (d.id() > cursor) {
-                    overflow |= !add(d);
-                    cursor = d.id();
-                    replayedRows++;
-                }
-            }
-            for (Delivery d : held) {
-                if (d.id() > cursor) {
-                    overflow |= !add(d);
-                    cursor = d.id();
-                }
-            }
-            held = null;
-            live = true;
+    /** Hands over a page read by the {@link Pager}; then reads on or goes live. */
+    void pageRead(Replay.Page page) {
+        if (closed.get()) {
+            return;
         }
-        if (resyncFrame != null) {
+        synchronized (gate) {
+            if (cursor.mode() != StreamCursor.Mode.READING) {
+                return;
+            }
+            behind = !cursor.pageRead(page, outbox);
+        }
+        if (page.isResync()) {
             events.resynced();
+        } else if (!page.rows().isEmpty()) {
+            events.replayed(page.rows().size());
         }
-        if (replayedRows > 0) {
-            events.replayed(replayedRows);
-        }
-        afterAdd(overflow);
+        drain();
     }
 
     /**
-     * Closes the gate again, for a catch-up after the bus may have lost rows (its LISTEN
-     * connection dropped): from now on live rows are held, exactly as during the first replay,
-     * until {@link #finishReplay} sends the rows read from the table and then the held ones.
-     *
-     * @return the id of the last row sent (0 if none), or -1 when the gate is not open (the
-     *         first replay is still running) or the stream is closed: nothing was changed
+     * The bus may have lost rows: page from the table from the last row sent (or from
+     * {@code floor} when none was sent yet), then go live again.
      */
-    long holdForCatchUp() {
+    void catchUp(long floor) {
+        if (closed.get()) {
+            return;
+        }
         synchronized (gate) {
-            if (!live || closed.get()) {
-                return -1;
+            cursor.fallBehind(floor);
+            behind = cursor.mode() == StreamCursor.Mode.BEHIND;
+        }
+        requestPageIfLow();
+    }
+
+    /** Starts the next page read if the stream is behind and its queue is low. */
+    private void requestPageIfLow() {
+        if (!behind || closed.get()) {
+            return;
+        }
+        long after;
+        int rows;
+        synchronized (gate) {
+            after = cursor.startRead(queuedBytes.get() <= lowWaterBytes);
+            rows = cursor.pageRows();
+            if (after >= 0) {
+                behind = false;
             }
-            live = false;
-            held = new ArrayList<>();
-            return cursor;
+        }
+        if (after < 0) {
+            return;
+        }
+        Pager p = pager;
+        if (p == null) {
+            log.warn("stream of {} is behind but has no pager (not registered); closing it", user);
+            close(CloseReason.REPLAY_FAILED);
+            return;
+        }
+        p.read(this, after, rows);
+    }
+
+    /**
+     * A frame outside the row sequence: keep-alive comments and named events. Dropped when the
+     * queue is full (the stream is behind or stuck): such frames are not in the log, the
+     * queued bytes already keep the connection busy, and the stall check still applies.
+     */
+    void send(Delivery d) {
+        if (add(d)) {
+            drain();
         }
     }
 
-    /** A frame outside the row sequence: keep-alive comments and named events. */
-    void send(Delivery d) {
-        afterAdd(!add(d));
-    }
-
+    /** Queues {@code d} if it fits under the bound, or alone into an empty queue; closed streams take (and drop) everything. */
     private boolean add(Delivery d) {
         if (closed.get()) {
             return true;
         }
         int length = d.frame().length;
-        long before = queuedBytes.getAndAdd(length);
-        if (before + length > maxQueueBytes) {
-            return false;
-        }
-        if (before == 0) {
-            lastProgressNanos = System.nanoTime();
-        }
-        queue.add(d);
+        long before;
+        do {
+            before = queuedBytes.get();
+            if (before > 0 && before + length > maxQueueBytes) {
+                return false;
+            }
+        } while (!queuedBytes.compareAndSet(before, before + length));
+        queued(d, before, length);
         return true;
     }
 
-    private void afterAdd(boolean overflow) {
-        if (overflow) {
-            close(CloseReason.SLOW_CONSUMER);
-        } else {
-            drain();
+    /** Queues a paged row regardless of the bound: pages are only read when the queue is low, and are bounded. */
+    private void addAnyway(Delivery d) {
+        if (closed.get()) {
+            return;
         }
+        int length = d.frame().length;
+        queued(d, queuedBytes.getAndAdd(length), length);
+    }
+
+    private void queued(Delivery d, long before, int length) {
+        if (before == 0) {
+            lastProgressNanos = System.nanoTime();
+        }
+        if (before + length > peakQueuedBytes) {
+            peakQueuedBytes = before + length;
+        }
+        queue.add(d);
     }
 
     @Override
@@ -243,7 +289,10 @@ public final class SseConnection implements WriteListener, AsyncListener {
         } catch (IOException | RuntimeException e) {
             log.debug("write to {} failed: {}", remoteAddress, e.toString());
             close(CloseReason.WRITE_FAILED);
+            return;
         }
+        // The drain knows when the queue ran low: that is when a stream behind reads on.
+        requestPageIfLow();
     }
 
     private void writeWhileReady() throws IOException {
@@ -312,6 +361,10 @@ public final class SseConnection implements WriteListener, AsyncListener {
 
     long queuedBytes() {
         return queuedBytes.get();
+    }
+
+    long peakQueuedBytes() {
+        return peakQueuedBytes;
     }
 
     /** Ends the stream; every path (listener, failed write, overflow, cap, shutdown) comes here. */

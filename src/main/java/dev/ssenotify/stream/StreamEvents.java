@@ -32,11 +32,11 @@ public interface StreamEvents {
     default void rowLatency(long publishToFlushNanos) {
     }
 
-    /** Missed rows sent from the table when a stream reconnected with Last-Event-ID. */
+    /** Rows read from the table for a stream that was behind (a reconnect, a bus catch-up, a slow reader), per page. */
     default void replayed(int rows) {
     }
 
-    /** A reconnecting stream got {@code event: resync} instead of its missed rows. */
+    /** A stream more than the replay limit behind got {@code event: resync} instead of its missed rows. */
     default void resynced() {
     }
 }

@@ -1,29 +1,23 @@
 package dev.ssenotify.stream;
 
 import dev.ssenotify.store.Notification;
-import dev.ssenotify.store.NotificationDao;
-import dev.ssenotify.store.RetentionDao;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Open streams by exact user identity (the principal name, compared with {@code equals};
  * never a prefix or substring match). Caps: a per-user maximum, where streams that no
- * longer drain are dropped before a newcomer is refused, and a total maximum.
+ * longer drain are dropped before a newcomer is refused, and a total maximum. It fans live
+ * rows and named events out to a user's streams; a stream that is behind reads its pages
+ * through the {@link Pager} it is given here.
  */
 public final class SubscriberRegistry {
-
-    private static final Logger log = LoggerFactory.getLogger(SubscriberRegistry.class);
 
     /** The outcome of {@link #register}. */
     public enum Admission { ADMITTED, USER_CAP, TOTAL_CAP, SHUT_DOWN }
@@ -37,17 +31,16 @@ public final class SubscriberRegistry {
     private final int maxTotal;
     private final Duration stallLimit;
     private final StreamEvents events;
+    private final Pager pager;
     private volatile boolean shutDown;
 
-    public SubscriberRegistry(int maxPerUser, int maxTotal, Duration stallLimit) {
-        this(maxPerUser, maxTotal, stallLimit, StreamEvents.NONE);
-    }
-
-    public SubscriberRegistry(int maxPerUser, int maxTotal, Duration stallLimit, StreamEvents events) {
+    /** @param pager reads the pages of streams that are behind; closed by its owner after {@link #shutdown} */
+    public SubscriberRegistry(int maxPerUser, int maxTotal, Duration stallLimit, StreamEvents events, Pager pager) {
         this.maxPerUser = maxPerUser;
         this.maxTotal = maxTotal;
         this.stallLimit = stallLimit;
         this.events = events;
+        this.pager = pager;
     }
 
     public Admission register(SseConnection c) {
@@ -76,6 +69,7 @@ public final class SubscriberRegistry {
         // (shutdown, a failed write) still removes it.
         c.onClose(this::remove);
         c.observe(events);
+        c.pageThrough(pager);
         boolean[] added = {false};
         byUser.compute(c.user(), (user, set) -> {
             Set<SseConnection> s = set != null ? set : ConcurrentHashMap.newKeySet();
@@ -152,102 +146,38 @@ public final class SubscriberRegistry {
         }
     }
 
-    /** Reads the table for {@link #replay}. */
-    public interface MissedRows {
-        /** The user's rows with id > {@code afterId}, oldest first, at most {@code limit}. */
-        List<Notification> after(String user, long afterId, int limit);
-
-        /** The user's newest id, or {@code afterId} when there is none. */
-        long maxId(String user, long afterId);
-
-        /** The highest id retention deleted for the user, 0 when none. */
-        long deletedUpTo(String user);
-
-        /** Reads through these DAOs (of one handle). */
-        static MissedRows of(NotificationDao notifications, RetentionDao retention) {
-            return new MissedRows() {
-                @Override
-                public List<Notification> after(String user, long afterId, int limit) {
-                    return notifications.after(user, afterId, limit);
-                }
-
-                @Override
-                public long maxId(String user, long afterId) {
-                    return notifications.maxId(user).orElse(afterId);
-                }
-
-                @Override
-                public long deletedUpTo(String user) {
-                    return retention.watermark(user).orElse(0L);
-                }
-            };
-        }
-    }
-
     /**
-     * Ends the replay of streams of {@code user} that have sent everything up to {@code after}
-     * (the first replay after a Last-Event-ID, or a catch-up): the rows after it, or
-     * {@code event: resync} when more than {@code limit} are missing or retention deleted some
-     * of them. A failed read propagates and finishes nothing; the caller closes the streams.
-     */
-    public static void replay(List<SseConnection> streams, MissedRows rows, String user, long after, int limit) {
-        List<Notification> missed = rows.after(user, after, limit + 1);
-        // Read after the rows: a row deleted before that read has its watermark committed with it.
-        long deletedUpTo = rows.deletedUpTo(user);
-        if (missed.size() > limit || deletedUpTo > after) {
-            long lastId = Math.max(deletedUpTo, rows.maxId(user, after));
-            log.info("stream(s) of {} after {}: resync at {} ({})", user, after, lastId,
-                    deletedUpTo > after ? "retention deleted rows up to " + deletedUpTo : "more than " + limit + " missed");
-            byte[] resync = SseFrames.resync(lastId);
-            streams.forEach(c -> c.finishReplay(after, resync, lastId, List.of()));
-            return;
-        }
-        List<Delivery> frames = new ArrayList<>(missed.size());
-        for (Notification n : missed) {
-            frames.add(new Delivery(n.id(), SseFrames.notification(n)));
-        }
-        streams.forEach(c -> c.finishReplay(after, null, 0, frames));
-    }
-
-    /**
-     * Catches streams up from the table after the bus may have lost rows (its connection to
-     * the database dropped). Each stream's gate is closed again so that live rows are held,
-     * the rows after the last one it sent are read, and the gate reopens through
-     * {@link #replay}: the same rule as a first replay. If reading fails, the stream is closed:
-     * its client reconnects with Last-Event-ID and replays from the table.
+     * Catches every stream up from the table after the bus may have lost rows (its connection
+     * to the database dropped): each pages from the last row it sent, as a reconnect would,
+     * and goes live again when a page comes back short. A stream that has sent no row yet
+     * starts after {@code floor} of its user. Returns at once; the pages are read by the pager.
      *
-     * @param streams     the streams to catch up (see {@link #streams()})
-     * @param floor       where a stream that has sent no row yet starts, per user
-     * @return the streams that could not be held now because their first replay is still
-     *         running; the caller tries them again
+     * @return how many streams were asked to catch up
      */
-    public List<SseConnection> catchUp(List<SseConnection> streams, MissedRows rows,
-                                       ToLongFunction<String> floor, int replayLimit) {
-        List<SseConnection> notLive = new ArrayList<>();
-        // Streams of one user usually share their last id: one read serves them all.
-        Map<String, Map<Long, List<SseConnection>>> groups = new HashMap<>();
-        for (SseConnection c : streams) {
-            long cursor = c.holdForCatchUp();
-            if (cursor < 0) {
-                if (!c.isClosed()) {
-                    notLive.add(c);
-                }
-                continue;
-            }
-            long after = cursor > 0 ? cursor : floor.applyAsLong(c.user());
-            groups.computeIfAbsent(c.user(), u -> new HashMap<>())
-                    .computeIfAbsent(after, a -> new ArrayList<>()).add(c);
-        }
-        groups.forEach((user, byCursor) -> byCursor.forEach((after, group) -> {
-            try {
-                replay(group, rows, user, after, replayLimit);
-            } catch (RuntimeException e) {
-                log.warn("catch-up of {} stream(s) of {} after {} failed; closing them so they replay on reconnect",
-                        group.size(), user, after, e);
-                group.forEach(c -> c.close(CloseReason.REPLAY_FAILED));
-            }
-        }));
-        return notLive;
+    public int catchUpAll(ToLongFunction<String> floor) {
+        int[] n = {0};
+        forEach(c -> {
+            c.catchUp(floor.applyAsLong(c.user()));
+            n[0]++;
+        });
+        return n[0];
+    }
+
+    /** Rows read from the table for streams that were behind (first replays, catch-ups, slow readers). */
+    public long pagedRows() {
+        return pager.rowsRead();
+    }
+
+    /** The most bytes one open stream's queue has held, over the streams open now; walks all streams. */
+    long peakQueuedBytes() {
+        long[] max = {0};
+        forEach(c -> max[0] = Math.max(max[0], c.peakQueuedBytes()));
+        return max[0];
+    }
+
+    /** The most bytes of frames one page holds (beyond its first row). */
+    public int pageBytes() {
+        return pager.replay().pageBytes();
     }
 
     /** A snapshot of every open stream. */
@@ -296,9 +226,7 @@ public final class SubscriberRegistry {
     /** Refuses new streams and completes every open one. */
     public void shutdown() {
         shutDown = true;
-        List<SseConnection> all = new ArrayList<>();
-        forEach(all::add);
-        for (SseConnection c : all) {
+        for (SseConnection c : streams()) {
             c.close(CloseReason.SHUTDOWN);
         }
     }

@@ -166,6 +166,32 @@ class PostgresClusterTest {
         }
     }
 
+    /**
+     * The same with rows of 40 KiB: a page holds at most 12 of them, so the catch-up after each
+     * lost LISTEN reads page after page while the publishers go on.
+     */
+    @Test
+    void everyStreamGetsEveryWideRowOnceWhenTheListenConnectionIsKilledWhilePublishing() throws Exception {
+        List<SseClient> streams = openStreams();
+        try {
+            Publisher publisher = new Publisher(300, "w".repeat(40 * 1024));
+            publisher.awaitPublished(60);
+            pg.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
+                    + PostgresBus.LISTENER_APPLICATION_NAME + "'");
+            publisher.awaitPublished(180);
+            pg.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
+                    + PostgresBus.LISTENER_APPLICATION_NAME + "'");
+            publisher.finish();
+
+            assertTrue(((PostgresBus) a.app().bus()).reconnects() >= 1, "node A re-listened");
+            assertTrue(((PostgresBus) b.app().bus()).reconnects() >= 1, "node B re-listened");
+            assertEveryStreamGotEveryRowOnce(streams);
+            assertTrue(caughtUpRows() > 0, "the catch-up read rows back from the table");
+        } finally {
+            streams.forEach(SseClient::close);
+        }
+    }
+
     @Test
     void everyStreamGetsEveryRowOnceWhenTheDatabaseRestartsWhilePublishing() throws Exception {
         List<SseClient> streams = openStreams();
@@ -306,14 +332,19 @@ class PostgresClusterTest {
         private final CompletableFuture<Void> done;
 
         Publisher(int count) {
-            done = CompletableFuture.allOf(publishFrom(a, count / 2), publishFrom(b, count - count / 2));
+            this(count, "");
         }
 
-        private CompletableFuture<Void> publishFrom(TestServer node, int count) {
+        /** Each row's body is {@code "row <i>"} followed by {@code padding}. */
+        Publisher(int count, String padding) {
+            done = CompletableFuture.allOf(publishFrom(a, count / 2, padding), publishFrom(b, count - count / 2, padding));
+        }
+
+        private CompletableFuture<Void> publishFrom(TestServer node, int count, String padding) {
             return CompletableFuture.runAsync(() -> {
                 try {
                     for (int i = 0; i < count; i++) {
-                        publishRetrying(node, i % 3 == 2 ? BOB : ALICE, "row " + i);
+                        publishRetrying(node, i % 3 == 2 ? BOB : ALICE, "row " + i + padding);
                         published.incrementAndGet();
                     }
                 } catch (Exception e) {

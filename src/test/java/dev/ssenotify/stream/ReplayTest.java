@@ -90,6 +90,20 @@ class ReplayTest extends ServerTest {
      */
     @Test
     void concurrentPublishingWithAbruptReconnectsLosesAndDuplicatesNothing() throws Exception {
+        publishWhileReconnecting(i -> "n" + i);
+    }
+
+    /**
+     * The same with rows of 40 KiB: a page then holds at most 12 rows (half a 1 MiB queue), so
+     * a reconnect owed more reads several pages while the publishers go on.
+     */
+    @Test
+    void concurrentPublishingOfWideRowsWithAbruptReconnectsLosesAndDuplicatesNothing() throws Exception {
+        String wide = "w".repeat(40 * 1024);
+        publishWhileReconnecting(i -> i + wide);
+    }
+
+    private void publishWhileReconnecting(java.util.function.IntFunction<String> body) throws Exception {
         // Its own server with the default replay limit: under CPU load a reconnect may miss
         // more than this class's limit of 50 rows, and a resync is not what is tested here.
         server.close();
@@ -102,7 +116,7 @@ class ReplayTest extends ServerTest {
             Thread t = new Thread(() -> {
                 try {
                     for (int i = 0; i < perThread; i++) {
-                        long id = server.publish(user, "t", "n" + i);
+                        long id = server.publish(user, "t", body.apply(i));
                         if (user.equals(ALICE)) {
                             published.add(id);
                         }
