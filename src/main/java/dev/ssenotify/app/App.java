@@ -56,6 +56,7 @@ public final class App implements AutoCloseable {
         try {
             this.exports = new ExportJobs(settings, database.jdbi(), notifier, bus);
         } catch (RuntimeException e) {
+            notifier.close();
             bus.close();
             database.close();
             metrics.close();
@@ -101,12 +102,13 @@ public final class App implements AutoCloseable {
      * Graceful stop: refuse new streams and complete every open one, let background work
      * finish (bounded), then stop threads, the pool and the meters; each step runs even if
      * one before failed. Export jobs (issue 3) drain here too, after the streams and before
-     * the pool closes, so a finishing job can still record its notification.
+     * the pool closes, so a finishing job can still record its notification; then the
+     * notifier's commit thread records what is queued and stops.
      */
     @Override
     public void close() {
         RuntimeException failure = null;
-        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, retention, heartbeat, exports, bus, database, metrics}) {
+        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, retention, heartbeat, exports, notifier, bus, database, metrics}) {
             try {
                 step.close();
             } catch (InterruptedException e) {

@@ -1,8 +1,10 @@
 package dev.ssenotify.publish;
 
 import dev.ssenotify.store.Notification;
+import dev.ssenotify.store.NotificationInserts;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 
 /**
  * Carries committed rows to the streams. In one process it is a direct hand-off; across
@@ -17,8 +19,16 @@ public interface NotificationBus extends AutoCloseable {
     default void beforeInsert(Connection tx, String userEmail) throws SQLException {
     }
 
+    /**
+     * Inserts the row in the caller's transaction and returns its id. Runs between
+     * {@link #beforeInsert} and {@link #afterInsert}; by default the plain insert.
+     */
+    default long insert(Connection tx, NewNotification n, Instant createTime) throws SQLException {
+        return NotificationInserts.insert(tx, n.userEmail(), n.type(), n.messageBody(), n.link(), createTime);
+    }
+
     /** Runs in the insert's transaction, after the insert: whatever must commit with the row. */
-    default void inTransaction(Connection tx, Notification row) throws SQLException {
+    default void afterInsert(Connection tx, Notification row) throws SQLException {
     }
 
     /** Called after the row's transaction committed, in id order per user. Must not block on clients. */

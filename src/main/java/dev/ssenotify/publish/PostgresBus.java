@@ -130,7 +130,7 @@ public final class PostgresBus implements NotificationBus {
     }
 
     @Override
-    public void inTransaction(Connection tx, Notification row) throws SQLException {
+    public void afterInsert(Connection tx, Notification row) throws SQLException {
         // Delivered to listeners only if and when the transaction commits, in commit order.
         notify(tx, CHANNEL, row.id() + ":" + row.userEmail());
     }

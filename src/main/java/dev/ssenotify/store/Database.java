@@ -2,6 +2,7 @@ package dev.ssenotify.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.ssenotify.config.Settings;
 import dev.ssenotify.threads.NamedThreads;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -41,9 +42,15 @@ public final class Database implements AutoCloseable {
                 .migrate();
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
         log.info("Database ready: {}", description);
+        Durability.check(dataSource, Settings.JDBC_URL);
     }
 
-    public static Database open(String jdbcUrl) {
+    /**
+     * @param configuredUrl the URL as configured; an embedded H2 file URL is opened durable
+     *                      ({@link Durability#durableUrl}: no write delay)
+     */
+    public static Database open(String configuredUrl) {
+        String jdbcUrl = Durability.durableUrl(configuredUrl);
         DataSource fromContainer = lookupContainerDataSource();
         if (fromContainer != null) {
             return new Database(fromContainer, null, JNDI_NAME);
