@@ -3,6 +3,7 @@ package dev.ssenotify.app;
 import dev.ssenotify.config.Settings;
 import dev.ssenotify.web.ErrorServlet;
 import dev.ssenotify.monitoring.HealthServlet;
+import dev.ssenotify.notifications.BatchPublishServlet;
 import dev.ssenotify.notifications.NotificationsServlet;
 import dev.ssenotify.web.PageServlet;
 import dev.ssenotify.notifications.ReadStateServlet;
@@ -86,6 +87,9 @@ public final class AppListener implements ServletContextListener {
                 new ServletSecurityElement(role(ROLE_USER),
                         List.of(new HttpMethodConstraintElement("POST", role(ROLE_PUBLISHER)))),
                 "/api/v1/notifications");
+        // Exact path: wins over the readState prefix below, for its constraint too.
+        add(ctx, "batchPublish", new BatchPublishServlet(app.notifier()), only(ROLE_PUBLISHER),
+                "/api/v1/notifications/batch");
         add(ctx, "readState", new ReadStateServlet(app.database().jdbi(), app.bus()),
                 only(ROLE_USER), "/api/v1/notifications/*");
         add(ctx, "exports", new ExportsServlet(app.exports()), only(ROLE_USER),
