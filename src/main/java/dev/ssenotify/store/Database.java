@@ -42,7 +42,7 @@ public final class Database implements AutoCloseable {
                 .migrate();
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
         log.info("Database ready: {}", description);
-        Durability.check(dataSource, Settings.JDBC_URL);
+        Durability.check(dataSource, description, Settings.JDBC_URL);
     }
 
     /**

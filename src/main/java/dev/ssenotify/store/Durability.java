@@ -51,12 +51,17 @@ public final class Durability {
         return jdbcUrl + ";WRITE_DELAY=0";
     }
 
-    /** Logs whether commits are durable on this database; never fails start-up. */
-    public static void check(DataSource dataSource, String setting) {
+    /**
+     * Logs whether commits are durable on this database; never fails start-up.
+     *
+     * @param configured the URL it was opened with (H2's metadata URL drops the settings), or a JNDI name
+     * @param setting    the setting that holds the URL, named in the warning
+     */
+    public static void check(DataSource dataSource, String configured, String setting) {
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
             String product = c.getMetaData().getDatabaseProductName();
             if ("H2".equalsIgnoreCase(product)) {
-                checkH2(st, c.getMetaData().getURL(), setting);
+                checkH2(st, c.getMetaData().getURL(), configured, setting);
             } else if ("PostgreSQL".equalsIgnoreCase(product)) {
                 checkPostgres(st, setting);
             } else {
@@ -67,7 +72,7 @@ public final class Durability {
         }
     }
 
-    private static void checkH2(Statement st, String url, String setting) throws SQLException {
+    private static void checkH2(Statement st, String url, String configured, String setting) throws SQLException {
         int delay = -1;
         // The first WRITE_DELAY row is the database's effective value; a second one, when
         // present, is the URL's (or the default's) and may differ from a persisted SET.
@@ -83,7 +88,7 @@ public final class Durability {
         } else if (delay == 0) {
             log.info("H2 commits are durable: WRITE_DELAY=0, every commit is in the file before it is answered");
         } else {
-            Matcher m = url == null ? null : WRITE_DELAY.matcher(url);
+            Matcher m = configured == null ? null : WRITE_DELAY.matcher(configured);
             String source = m != null && m.find() ? setting + " sets WRITE_DELAY=" + m.group(1).trim()
                     : "the database has WRITE_DELAY=" + delay + " (a persisted SET WRITE_DELAY, or the H2 server's)";
             log.warn("NOT DURABLE: {}: a commit reaches the file up to {} ms after it was answered, so a crash "
