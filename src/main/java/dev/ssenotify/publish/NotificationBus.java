@@ -14,7 +14,8 @@ public interface NotificationBus extends AutoCloseable {
 
     /**
      * Runs in the insert's transaction, before the insert. A bus that serves several nodes
-     * serializes one user's inserts here across nodes (the in-JVM lock only covers one node).
+     * serializes one user's inserts here across nodes (on one node the Notifier's one
+     * committer already does).
      */
     default void beforeInsert(Connection tx, String userEmail) throws SQLException {
     }
