@@ -1,5 +1,6 @@
 package dev.ssenotify.app;
 
+import dev.ssenotify.export.ExportOptions;
 import dev.ssenotify.config.Settings;
 import dev.ssenotify.export.ExportJobs;
 import dev.ssenotify.monitoring.Metrics;
@@ -9,6 +10,8 @@ import dev.ssenotify.publish.Notifier;
 import dev.ssenotify.publish.PostgresBus;
 import dev.ssenotify.retention.Retention;
 import dev.ssenotify.store.Database;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import dev.ssenotify.stream.Heartbeat;
 import dev.ssenotify.stream.SubscriberRegistry;
 import org.slf4j.Logger;
@@ -34,36 +37,54 @@ public final class App implements AutoCloseable {
 
     public App(Settings settings) {
         this.settings = settings;
-        this.metrics = new Metrics();
+        // Each part that owns threads or connections is pushed as soon as it exists, so a
+        // start-up that fails part way (LISTEN refused, a bad export directory) closes what
+        // it already started, in reverse, instead of leaving pool threads and meters behind.
+        Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
+            this.metrics = new Metrics();
+            started.push(metrics);
             this.database = Database.open(settings.jdbcUrl());
-        } catch (RuntimeException e) {
-            metrics.close();
+            started.push(database);
+            database.bindMetrics(metrics.registry());
+            this.registry = new SubscriberRegistry(settings.maxStreamsPerUser(), settings.maxStreams(),
+                    settings.stallLimit(), metrics);
+            started.push(registry::shutdown);
+            metrics.bindStreams(registry);
+            // Several nodes on one PostgreSQL fan out through LISTEN/NOTIFY; H2 is one node.
+            this.bus = settings.isPostgres()
+                    ? PostgresBus.start(settings.jdbcUrl(), database.jdbi(), registry, settings.replayLimit())
+                    : new InProcessBus(registry);
+            started.push(bus);
+            this.notifier = new Notifier(database.dataSource(), bus, metrics::published);
+            started.push(notifier);
+            this.exports = new ExportJobs(new ExportOptions(settings.exportDelay(), settings.exportTtl(),
+                    settings.exportMaxRunningPerUser(), settings.exportDir()), database.jdbi(), notifier, bus);
+            started.push(exports);
+            this.heartbeat = new Heartbeat(registry, settings.heartbeat(), settings.stallLimit(), settings.maxStreamAge());
+            started.push(heartbeat);
+            this.retention = new Retention(database.jdbi(), settings.retentionReadDays(), settings.retentionMaxPerUser(),
+                    metrics.registry());
+            started.push(retention);
+            heartbeat.start();
+            retention.start();
+        } catch (RuntimeException | Error e) {
+            closeAll(started, e);
             throw e;
         }
-        database.bindMetrics(metrics.registry());
-        this.registry = new SubscriberRegistry(settings.maxStreamsPerUser(), settings.maxStreams(),
-                settings.heartbeat().multipliedBy(2), metrics);
-        metrics.bindStreams(registry);
-        // Several nodes on one PostgreSQL fan out through LISTEN/NOTIFY (issue 6); H2 is one node.
-        this.bus = settings.isPostgres()
-                ? PostgresBus.start(settings.jdbcUrl(), database.jdbi(), registry, settings.replayLimit())
-                : new InProcessBus(registry);
-        this.notifier = new Notifier(database.dataSource(), bus, metrics::published);
-        this.heartbeat = new Heartbeat(registry, settings.heartbeat(), settings.maxStreamAge());
-        this.retention = new Retention(database.jdbi(), settings.retentionReadDays(), settings.retentionMaxPerUser(),
-                metrics.registry());
-        try {
-            this.exports = new ExportJobs(settings, database.jdbi(), notifier, bus);
-        } catch (RuntimeException e) {
-            notifier.close();
-            bus.close();
-            database.close();
-            metrics.close();
-            throw e;
+    }
+
+    /** Closes what start-up already started, newest first; each failure is kept on {@code cause}. */
+    private static void closeAll(Deque<AutoCloseable> started, Throwable cause) {
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                cause.addSuppressed(e);
+            }
         }
-        heartbeat.start();
-        retention.start();
     }
 
     public ExportJobs exports() {

@@ -1,5 +1,6 @@
 package dev.ssenotify.app;
 
+import dev.ssenotify.signin.Roles;
 import dev.ssenotify.config.Settings;
 import dev.ssenotify.web.ErrorServlet;
 import dev.ssenotify.monitoring.HealthServlet;
@@ -51,8 +52,6 @@ import org.slf4j.LoggerFactory;
 public final class AppListener implements ServletContextListener {
 
     public static final String APP_ATTRIBUTE = App.class.getName();
-    public static final String ROLE_USER = "user";
-    public static final String ROLE_PUBLISHER = "publisher";
 
     private static final Logger log = LoggerFactory.getLogger(AppListener.class);
 
@@ -82,20 +81,20 @@ public final class AppListener implements ServletContextListener {
         addFilter(ctx, "sameOrigin", new SameOriginFilter());
 
         add(ctx, "stream", new SseServlet(app.registry(), app.database().jdbi(), settings),
-                only(ROLE_USER), "/api/v1/notifications/stream", "/business/v1/notification/socket-connection");
+                only(Roles.USER), "/api/v1/notifications/stream", "/business/v1/notification/socket-connection");
         add(ctx, "notifications", new NotificationsServlet(app.notifier(), app.database().jdbi()),
-                new ServletSecurityElement(role(ROLE_USER),
-                        List.of(new HttpMethodConstraintElement("POST", role(ROLE_PUBLISHER)))),
+                new ServletSecurityElement(role(Roles.USER),
+                        List.of(new HttpMethodConstraintElement("POST", role(Roles.PUBLISHER)))),
                 "/api/v1/notifications");
         // Exact path: wins over the readState prefix below, for its constraint too.
-        add(ctx, "batchPublish", new BatchPublishServlet(app.notifier()), only(ROLE_PUBLISHER),
+        add(ctx, "batchPublish", new BatchPublishServlet(app.notifier()), only(Roles.PUBLISHER),
                 "/api/v1/notifications/batch");
         add(ctx, "readState", new ReadStateServlet(app.database().jdbi(), app.bus()),
-                only(ROLE_USER), "/api/v1/notifications/*");
-        add(ctx, "exports", new ExportsServlet(app.exports()), only(ROLE_USER),
+                only(Roles.USER), "/api/v1/notifications/*");
+        add(ctx, "exports", new ExportsServlet(app.exports()), only(Roles.USER),
                 "/api/v1/exports", "/api/v1/exports/*", ExportsServlet.SEED_ALIAS);
         add(ctx, "health", new HealthServlet(app.database().jdbi(), app.registry()), null, "/health");
-        add(ctx, "page", new PageServlet(), only(ROLE_USER), "", "/index.html");
+        add(ctx, "page", new PageServlet(), only(Roles.USER), "", "/index.html");
         add(ctx, "error", new ErrorServlet(), null, ErrorServlet.PATH);
         // Unconstrained on purpose: SSE_NOTIFY_METRICS_ROLE decides inside (empty = open).
         add(ctx, "metrics", new MetricsServlet(app.metrics(), settings.metricsRole()), null, "/metrics");

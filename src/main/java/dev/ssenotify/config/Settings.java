@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Every setting of sse-notify, read once at start and never changed. Sources, later wins:
@@ -114,7 +115,7 @@ public record Settings(
         if (!s.jdbcUrl.startsWith("jdbc:")) {
             r.problems.add(JDBC_URL + " must start with jdbc: (e.g. jdbc:h2:file:./data/notify or jdbc:postgresql://host/db), got " + s.jdbcUrl);
         }
-        if (!s.jwtHs256Secret.isEmpty() && s.jwtHs256Secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+        if (!s.jwtHs256Secret.isEmpty() && s.jwtHs256Secret.getBytes(StandardCharsets.UTF_8).length < 32) {
             r.problems.add(JWT_HS256_SECRET + " must be at least 32 bytes long when set");
         }
         if (!r.problems.isEmpty()) {
@@ -124,6 +125,15 @@ public record Settings(
     }
 
     /** The async timeout: a backstop past the maximum stream age, or none when the age is unlimited. */
+    /**
+     * How long a stream may drain nothing before it counts as stuck and is closed: two
+     * heartbeats, so that a healthy but idle stream (which drains a keep-alive every period)
+     * never reaches it. The one home of that rule (registry, heartbeat, the runner's idle timeout).
+     */
+    public Duration stallLimit() {
+        return heartbeat.multipliedBy(2);
+    }
+
     public Duration asyncTimeout() {
         return maxStreamAge.isZero() ? Duration.ZERO : maxStreamAge.plus(heartbeat).plusSeconds(30);
     }

@@ -2,6 +2,7 @@ package dev.ssenotify.export;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One export of one user's notification log. Written by its worker thread, read by request
@@ -23,7 +24,7 @@ public final class ExportJob {
     private volatile long rows;
     private volatile String error;
     private volatile Instant finishTime;
-    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean released = new AtomicBoolean();
 
     ExportJob(String id, String owner, Instant createTime, String statusPath) {
         this.id = id;

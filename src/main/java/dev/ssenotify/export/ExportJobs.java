@@ -37,6 +37,8 @@ import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.ssenotify.store.StoreUnavailableException;
+import org.jdbi.v3.core.JdbiException;
 
 /**
  * The export jobs: each writes the caller's notification log to an .xlsx file on a small,
@@ -87,24 +89,24 @@ public final class ExportJobs implements AutoCloseable {
     private final ScheduledExecutorService reaper;
     private volatile boolean closed;
 
-    public ExportJobs(Settings settings, Jdbi jdbi, Notifier notifier, NotificationBus bus) {
+    public ExportJobs(ExportOptions options, Jdbi jdbi, Notifier notifier, NotificationBus bus) {
         this.jdbi = jdbi;
         this.notifier = notifier;
         this.bus = bus;
-        this.delay = settings.exportDelay();
-        this.ttl = settings.exportTtl();
-        this.maxPerUser = settings.exportMaxRunningPerUser();
+        this.delay = options.delay();
+        this.ttl = options.ttl();
+        this.maxPerUser = options.maxRunningPerUser();
         try {
-            if (settings.exportDir().isEmpty()) {
+            if (options.directory().isEmpty()) {
                 this.dir = Files.createTempDirectory("sse-notify-exports-");
                 this.ownsDir = true;
             } else {
-                this.dir = Files.createDirectories(Path.of(settings.exportDir()));
+                this.dir = Files.createDirectories(Path.of(options.directory()));
                 this.ownsDir = false;
             }
         } catch (IOException e) {
             throw new Settings.InvalidSettingsException(Settings.EXPORT_DIR + " must be a writable directory, got '"
-                    + settings.exportDir() + "': " + e);
+                    + options.directory() + "': " + e);
         }
         this.workers = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(QUEUE), NamedThreads.numbered("sse-notify-export-"));
@@ -295,7 +297,7 @@ public final class ExportJobs implements AutoCloseable {
         if (e instanceof IOException || e instanceof UncheckedIOException) {
             return "could not write the file (" + abbreviate(what) + ")";
         }
-        if (e instanceof org.jdbi.v3.core.JdbiException || e instanceof dev.ssenotify.store.StoreUnavailableException) {
+        if (e instanceof JdbiException || e instanceof StoreUnavailableException) {
             return "the database did not answer";
         }
         return abbreviate(what);

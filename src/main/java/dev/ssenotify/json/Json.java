@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.time.Instant;
+import java.time.ZoneOffset;
 
 /**
  * The application's JSON codec, for rows and API bodies alike. Output is always one line (JSON escapes newlines), and
@@ -20,7 +22,7 @@ public final class Json {
     public static final ObjectMapper MAPPER = new ObjectMapper(newFactory());
 
     private static final DateTimeFormatter UTC_MILLIS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
-            .withZone(java.time.ZoneOffset.UTC);
+            .withZone(ZoneOffset.UTC);
 
     private Json() {
     }
@@ -32,7 +34,7 @@ public final class Json {
     }
 
     /** An instant as the API writes it: UTC ISO-8601 with millis and Z. */
-    public static String utc(java.time.Instant t) {
+    public static String utc(Instant t) {
         return UTC_MILLIS.format(t.truncatedTo(ChronoUnit.MILLIS));
     }
 

@@ -16,8 +16,6 @@ import java.io.IOException;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code /api/v1/notifications}: POST (role publisher) validates, inserts and pushes, 201 with
@@ -25,7 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class NotificationsServlet extends HttpServlet {
 
-    private static final Logger log = LoggerFactory.getLogger(NotificationsServlet.class);
     static final int MAX_LIMIT = 200;
     static final int DEFAULT_LIMIT = 50;
 
@@ -67,8 +64,7 @@ public final class NotificationsServlet extends HttpServlet {
                     ? dao.page(user, below, n + 1)
                     : dao.pageWithStatus(user, status, below, n + 1));
         } catch (JdbiException e) {
-            log.warn("list failed: database unavailable", e);
-            JsonResponses.retryLater(resp, 503, 5, "database unavailable; retry later");
+            JsonResponses.databaseUnavailable(resp, "list", e, null);
             return;
         }
         Long nextBefore = rows.size() > n ? rows.get(n - 1).id() : null;
@@ -93,8 +89,7 @@ public final class NotificationsServlet extends HttpServlet {
         try {
             row = notifier.publish(v.value());
         } catch (StoreUnavailableException e) {
-            log.warn("publish failed: database unavailable", e);
-            JsonResponses.retryLater(resp, 503, 5, "database unavailable, the notification was not recorded; retry later");
+            JsonResponses.databaseUnavailable(resp, "publish", e, "the notification was not recorded");
             return;
         }
         resp.setHeader("Location", req.getContextPath() + "/api/v1/notifications/" + row.id());

@@ -14,8 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code /api/v1/notifications/*} (role user), the caller's read state:
@@ -35,7 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReadStateServlet extends HttpServlet {
 
-    private static final Logger log = LoggerFactory.getLogger(ReadStateServlet.class);
 
     private final transient Jdbi jdbi;
     private final transient NotificationBus bus;
@@ -57,7 +54,7 @@ public final class ReadStateServlet extends HttpServlet {
             long unread = jdbi.withExtension(NotificationDao.class, dao -> dao.unreadCount(user));
             JsonResponses.json(resp, 200, Map.of("unread", unread));
         } catch (JdbiException e) {
-            unavailable(resp, e);
+            JsonResponses.databaseUnavailable(resp, "read state", e, null);
         }
     }
 
@@ -82,7 +79,7 @@ public final class ReadStateServlet extends HttpServlet {
                 return;
             }
         } catch (JdbiException e) {
-            unavailable(resp, e);
+            JsonResponses.databaseUnavailable(resp, "read state", e, null);
             return;
         }
         notFoundOrWrongMethod(resp, path);
@@ -137,8 +134,4 @@ public final class ReadStateServlet extends HttpServlet {
                 + " (GET unread-count, POST {id}/read, POST read-all)");
     }
 
-    private static void unavailable(HttpServletResponse resp, JdbiException e) throws IOException {
-        log.warn("read state: database unavailable", e);
-        JsonResponses.retryLater(resp, 503, 5, "database unavailable; retry later");
-    }
 }

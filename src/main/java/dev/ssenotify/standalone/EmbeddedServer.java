@@ -51,7 +51,7 @@ public final class EmbeddedServer {
         connector.setAcceptQueueSize(4096);
         // A stream gets a keep-alive every heartbeat; a client that accepts no byte for two
         // heartbeats is gone, and this timeout is what finally closes its socket.
-        connector.setIdleTimeout(settings.heartbeat().multipliedBy(2).plus(Duration.ofSeconds(5)).toMillis());
+        connector.setIdleTimeout(settings.stallLimit().plus(Duration.ofSeconds(5)).toMillis());
         server.addConnector(connector);
 
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SECURITY);

@@ -15,6 +15,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * The DataSource, migrated schema and Jdbi. A container's {@code java:comp/env/jdbc/notify}
@@ -94,7 +95,7 @@ public final class Database implements AutoCloseable {
     }
 
     /** Publishes the pool's metrics (hikaricp_*) when the pool is ours; a container's pool is its business. */
-    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry meters) {
+    public void bindMetrics(MeterRegistry meters) {
         if (ownedPool != null) {
             ownedPool.setMetricRegistry(meters);
         }

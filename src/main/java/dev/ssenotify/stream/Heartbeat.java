@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Every period: a {@code : keepalive} comment to each stream (proxies keep the connection,
  * and a write to a vanished client fails, which removes it), ends streams past their maximum
- * age, and closes streams whose queue has not moved for two periods.
+ * age, and closes streams whose queue has not moved for the stall limit.
  */
 public final class Heartbeat implements AutoCloseable {
 
@@ -23,11 +23,11 @@ public final class Heartbeat implements AutoCloseable {
     private final Duration stallLimit;
     private final ScheduledExecutorService timer;
 
-    public Heartbeat(SubscriberRegistry registry, Duration period, Duration maxAge) {
+    public Heartbeat(SubscriberRegistry registry, Duration period, Duration stallLimit, Duration maxAge) {
         this.registry = registry;
         this.period = period;
         this.maxAge = maxAge;
-        this.stallLimit = period.multipliedBy(2);
+        this.stallLimit = stallLimit;
         this.timer = Executors.newSingleThreadScheduledExecutor(NamedThreads.single("sse-notify-heartbeat"));
     }
 

@@ -29,7 +29,6 @@ public final class JsonResponses {
         json(resp, status, Json.toJson(value));
     }
 
-    /** A rejected request: logged with status and reason (never the body), answered as JSON. */
     /** Rejected input as quoted in an error message: at most 40 characters of it. */
     public static String abbreviate(String s) {
         return s.length() <= 40 ? s : s.substring(0, 40) + "...";
@@ -41,6 +40,23 @@ public final class JsonResponses {
         error(resp, status, message);
     }
 
+    /**
+     * The one answer to a request the database could not serve: 503, retry in 5 s. The
+     * cause is logged (a database error never carries a message body: rows are bound as
+     * parameters), the reply names only what did not happen.
+     *
+     * @param operation   what failed, for the log ("publish", "list", ...)
+     * @param consequence what the client should know did not happen, or null
+     */
+    public static void databaseUnavailable(HttpServletResponse resp, String operation, Exception cause,
+                                           String consequence) throws IOException {
+        log.warn("{} failed: database unavailable", operation, cause);
+        retryLater(resp, 503, 5, consequence == null
+                ? "database unavailable; retry later"
+                : "database unavailable, " + consequence + "; retry later");
+    }
+
+    /** A rejected request: logged with status and reason (never the body), answered as JSON. */
     public static void error(HttpServletResponse resp, int status, String message) throws IOException {
         log.info("rejected status={} reason={}", status, message);
         json(resp, status, Map.of("error", message));

@@ -7,6 +7,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
+import com.fasterxml.jackson.core.JsonLocation;
+import java.util.Arrays;
 
 /** Reads a JSON request body with a size cap, without trusting Content-Length. */
 public final class RequestBodies {
@@ -42,7 +44,7 @@ public final class RequestBodies {
     private static byte[] readDeclared(InputStream in, int length) throws IOException {
         byte[] body = new byte[length];
         int n = in.readNBytes(body, 0, length);
-        return n == length ? body : java.util.Arrays.copyOf(body, n);
+        return n == length ? body : Arrays.copyOf(body, n);
     }
 
     public static JsonNode readJsonObject(HttpServletRequest req) throws IOException, BadBody {
@@ -81,7 +83,7 @@ public final class RequestBodies {
         } catch (JsonProcessingException e) {
             // Position only: Jackson's own message quotes the offending text, which is part of
             // the body and must not reach the logs.
-            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            JsonLocation at = e.getLocation();
             throw new BadBody(400, "body is not valid JSON" + (at == null ? ""
                     : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         }
