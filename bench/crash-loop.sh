@@ -10,4 +10,8 @@ cd "$(dirname "$0")/.."
 CP_FILE=target/bench-classpath.txt
 [ -f $CP_FILE ] && [ -d target/test-classes ] || \
   mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=$CP_FILE -Dmdep.includeScope=test
-exec java -cp "target/test-classes:target/classes:$(cat $CP_FILE)" dev.ssenotify.bench.CrashLoop "$@"
+# A copy of the classes: a build during the loop must not pull them from under the forked servers.
+SNAP=$(mktemp -d /tmp/sse-notify-crash-classes.XXXXXX)
+trap 'rm -rf "$SNAP"' EXIT
+cp -r target/classes target/test-classes "$SNAP/"
+java -cp "$SNAP/test-classes:$SNAP/classes:$(cat $CP_FILE)" dev.ssenotify.bench.CrashLoop "$@"
