@@ -64,6 +64,7 @@ public final class App implements AutoCloseable {
                     : new InProcessBus(registry);
             started.push(bus);
             this.notifier = new Notifier(database.dataSource(), bus, metrics::published);
+            started.push(notifier);
             this.exports = new ExportJobs(new ExportOptions(settings.exportDelay(), settings.exportTtl(),
                     settings.exportMaxRunningPerUser(), settings.exportDir()), database.jdbi(), notifier, bus);
             started.push(exports);
@@ -129,12 +130,13 @@ public final class App implements AutoCloseable {
      * Graceful stop: refuse new streams and complete every open one, let background work
      * finish (bounded), then stop threads, the pool and the meters; each step runs even if
      * one before failed. Export jobs (issue 3) drain here too, after the streams and before
-     * the pool closes, so a finishing job can still record its notification.
+     * the pool closes, so a finishing job can still record its notification; then the
+     * notifier's commit thread records what is queued and stops.
      */
     @Override
     public void close() {
         RuntimeException failure = null;
-        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, pager, retention, heartbeat, exports, bus, database, metrics}) {
+        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, pager, retention, heartbeat, exports, notifier, bus, database, metrics}) {
             try {
                 step.close();
             } catch (InterruptedException e) {

@@ -5,6 +5,7 @@ import dev.ssenotify.config.Settings;
 import dev.ssenotify.web.AssetServlet;
 import dev.ssenotify.web.ErrorServlet;
 import dev.ssenotify.monitoring.HealthServlet;
+import dev.ssenotify.notifications.BatchPublishServlet;
 import dev.ssenotify.notifications.NotificationsServlet;
 import dev.ssenotify.web.PageServlet;
 import dev.ssenotify.notifications.ReadStateServlet;
@@ -87,6 +88,9 @@ public final class AppListener implements ServletContextListener {
                 new ServletSecurityElement(role(Roles.USER),
                         List.of(new HttpMethodConstraintElement("POST", role(Roles.PUBLISHER)))),
                 "/api/v1/notifications");
+        // Exact path: wins over the readState prefix below, for its constraint too.
+        add(ctx, "batchPublish", new BatchPublishServlet(app.notifier()), only(Roles.PUBLISHER),
+                "/api/v1/notifications/batch");
         add(ctx, "readState", new ReadStateServlet(app.database().jdbi(), app.bus()),
                 only(Roles.USER), "/api/v1/notifications/*");
         add(ctx, "exports", new ExportsServlet(app.exports()), only(Roles.USER),

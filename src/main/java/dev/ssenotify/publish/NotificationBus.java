@@ -14,23 +14,24 @@ public interface NotificationBus extends AutoCloseable {
 
     /**
      * Runs in the insert's transaction, before the insert. A bus that serves several nodes
-     * serializes one user's inserts across nodes here or in {@link #insert} (the in-JVM lock only
-     * covers one node; PostgreSQL's {@code sse_notify_publish} takes it itself).
+     * serializes one user's inserts across nodes here or in {@link #insert} (on one node the
+     * Notifier's one committer already does; PostgreSQL's {@code sse_notify_publish} takes the
+     * cross-node lock itself).
      */
     default void beforeInsert(Connection tx, String userEmail) throws SQLException {
     }
 
     /**
-     * Inserts the UNREAD row in the caller's transaction and returns its id. A bus whose
+     * Inserts the UNREAD row in the caller's transaction and returns its id. Runs between
+     * {@link #beforeInsert} and {@link #afterInsert}; by default the plain insert. A bus whose
      * database defines publishing itself (PostgreSQL's {@code sse_notify_publish}) runs that.
      */
-    default long insert(Connection tx, String userEmail, String type, String messageBody, String link,
-                        Instant createTime) throws SQLException {
-        return NotificationInserts.insert(tx, userEmail, type, messageBody, link, createTime);
+    default long insert(Connection tx, NewNotification n, Instant createTime) throws SQLException {
+        return NotificationInserts.insert(tx, n.userEmail(), n.type(), n.messageBody(), n.link(), createTime);
     }
 
     /** Runs in the insert's transaction, after the insert: whatever must commit with the row. */
-    default void inTransaction(Connection tx, Notification row) throws SQLException {
+    default void afterInsert(Connection tx, Notification row) throws SQLException {
     }
 
     /** Called after the row's transaction committed, in id order per user. Must not block on clients. */

@@ -126,16 +126,15 @@ public final class PostgresBus implements NotificationBus {
      * answers with is the row stored.
      */
     @Override
-    public long insert(Connection tx, String userEmail, String type, String messageBody, String link,
-                       Instant createTime) throws SQLException {
+    public long insert(Connection tx, NewNotification n, Instant createTime) throws SQLException {
         try (PreparedStatement ps = tx.prepareStatement("SELECT sse_notify_publish(?, ?, ?, ?, ?)")) {
-            ps.setString(1, userEmail);
-            ps.setString(2, type);
-            ps.setString(3, messageBody);
-            if (link == null) {
+            ps.setString(1, n.userEmail());
+            ps.setString(2, n.type());
+            ps.setString(3, n.messageBody());
+            if (n.link() == null) {
                 ps.setNull(4, Types.VARCHAR);
             } else {
-                ps.setString(4, link);
+                ps.setString(4, n.link());
             }
             ps.setObject(5, OffsetDateTime.ofInstant(createTime, ZoneOffset.UTC));
             try (ResultSet rs = ps.executeQuery()) {

@@ -2,6 +2,7 @@ package dev.ssenotify.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.ssenotify.config.Settings;
 import dev.ssenotify.threads.NamedThreads;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,6 +16,8 @@ import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.sql.SQLException;
 
 /**
  * The DataSource, migrated schema and Jdbi. A container's {@code java:comp/env/jdbc/notify}
@@ -42,6 +45,7 @@ public final class Database implements AutoCloseable {
                 .migrate();
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
         log.info("Database ready: {}", description);
+        Durability.check(dataSource, description, Settings.JDBC_URL);
     }
 
     /**
@@ -51,16 +55,21 @@ public final class Database implements AutoCloseable {
      * location's subfolders, and H2 would run them.)
      */
     private static String[] migrationLocations(DataSource dataSource) {
-        try (java.sql.Connection c = dataSource.getConnection()) {
+        try (Connection c = dataSource.getConnection()) {
             return "PostgreSQL".equals(c.getMetaData().getDatabaseProductName())
                     ? new String[] {"classpath:db/migration", "classpath:db/postgresql"}
                     : new String[] {"classpath:db/migration"};
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException("cannot connect to the database to migrate it: " + e.getMessage(), e);
         }
     }
 
-    public static Database open(String jdbcUrl) {
+    /**
+     * @param configuredUrl the URL as configured; an embedded H2 file URL is opened durable
+     *                      ({@link Durability#durableUrl}: no write delay)
+     */
+    public static Database open(String configuredUrl) {
+        String jdbcUrl = Durability.durableUrl(configuredUrl);
         DataSource fromContainer = lookupContainerDataSource();
         if (fromContainer != null) {
             return new Database(fromContainer, null, JNDI_NAME);

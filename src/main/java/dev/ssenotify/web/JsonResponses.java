@@ -61,4 +61,14 @@ public final class JsonResponses {
         log.info("rejected status={} reason={}", status, message);
         json(resp, status, Map.of("error", message));
     }
+
+    /** The same with more members after {@code error}, e.g. the {@code index} of a bad batch item. */
+    public static void error(HttpServletResponse resp, int status, String message, Map<String, Object> more)
+            throws IOException {
+        log.info("rejected status={} reason={}", status, message);
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("error", message);
+        body.putAll(more);
+        json(resp, status, body);
+    }
 }

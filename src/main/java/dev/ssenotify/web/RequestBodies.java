@@ -32,8 +32,8 @@ public final class RequestBodies {
     /** Oversized bodies up to this size are read and discarded so the client sees the 413. */
     static final long DRAIN_LIMIT_BYTES = 8L * 1024 * 1024;
 
-    private static BadBody tooLarge() {
-        return new BadBody(413, "request body is larger than " + MAX_BODY_BYTES + " bytes");
+    private static BadBody tooLarge(int maxBytes) {
+        return new BadBody(413, "request body is larger than " + maxBytes + " bytes");
     }
 
     /**
@@ -48,19 +48,24 @@ public final class RequestBodies {
     }
 
     public static JsonNode readJsonObject(HttpServletRequest req) throws IOException, BadBody {
+        return readJsonObject(req, MAX_BODY_BYTES);
+    }
+
+    /** The same with another size cap (at most the drain limit, 8 MiB), e.g. for a batch. */
+    public static JsonNode readJsonObject(HttpServletRequest req, int maxBytes) throws IOException, BadBody {
         String type = req.getContentType();
         if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             throw new BadBody(415, "Content-Type must be application/json, got " + (type == null ? "none" : type));
         }
         long declared = req.getContentLengthLong();
         if (declared > DRAIN_LIMIT_BYTES) {
-            throw tooLarge();
+            throw tooLarge(maxBytes);
         }
         byte[] body;
         try (InputStream in = req.getInputStream()) {
-            body = declared >= 0 && declared <= MAX_BODY_BYTES ? readDeclared(in, (int) declared)
-                    : in.readNBytes(MAX_BODY_BYTES + 1);
-            if (body.length > MAX_BODY_BYTES) {
+            body = declared >= 0 && declared <= maxBytes ? readDeclared(in, (int) declared)
+                    : in.readNBytes(maxBytes + 1);
+            if (body.length > maxBytes) {
                 // Read the rest (a few MB at most) before answering: a server that answers and
                 // closes while the client is still sending makes the client see a reset
                 // instead of the 413 and its reason.
@@ -69,7 +74,7 @@ public final class RequestBodies {
                 for (int n; skipped < DRAIN_LIMIT_BYTES && (n = in.read(scratch)) >= 0; ) {
                     skipped += n;
                 }
-                throw tooLarge();
+                throw tooLarge(maxBytes);
             }
         }
         JsonNode node;

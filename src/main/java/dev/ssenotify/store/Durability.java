@@ -1,0 +1,115 @@
+package dev.ssenotify.store;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * "Answered 201" means "survives a crash". H2 writes a commit to its file up to
+ * {@code WRITE_DELAY} ms (default 500) after it returns, so a {@code kill -9} lost the last
+ * half second of answered notifications and their ids were handed out again after the
+ * restart (issue 11). An embedded H2 URL that does not say otherwise therefore gets
+ * {@code ;WRITE_DELAY=0}: every commit is in the file (the OS page cache) before it returns,
+ * which survives a process crash; an OS crash or power cut is a matter of the disk's own
+ * flushing, which H2 does not force per commit.
+ *
+ * <p>At start the effective setting is read back from the database, whatever the URL or a
+ * container's DataSource said: H2 with a write delay, or PostgreSQL with
+ * {@code synchronous_commit} off, is logged as a WARN naming what weakens it.
+ */
+public final class Durability {
+
+    private static final Logger log = LoggerFactory.getLogger(Durability.class);
+    private static final Pattern WRITE_DELAY = Pattern.compile("(?i);\\s*WRITE_DELAY\\s*=\\s*([^;]*)");
+
+    private Durability() {
+    }
+
+    /**
+     * The URL to open: an embedded H2 file URL without a {@code WRITE_DELAY} gets
+     * {@code ;WRITE_DELAY=0}. Left as given: in-memory databases (nothing to lose on disk),
+     * H2 servers ({@code tcp:}/{@code ssl:}: the server owns that setting and a non-admin
+     * user may not change it; {@link #check} reports it), an explicit {@code WRITE_DELAY},
+     * and every other database.
+     */
+    public static String durableUrl(String jdbcUrl) {
+        if (!jdbcUrl.startsWith("jdbc:h2:")) {
+            return jdbcUrl;
+        }
+        String rest = jdbcUrl.substring("jdbc:h2:".length()).toLowerCase(Locale.ROOT);
+        if (rest.startsWith("mem:") || rest.startsWith("tcp:") || rest.startsWith("ssl:")
+                || WRITE_DELAY.matcher(jdbcUrl).find()) {
+            return jdbcUrl;
+        }
+        return jdbcUrl + ";WRITE_DELAY=0";
+    }
+
+    /**
+     * Logs whether commits are durable on this database; never fails start-up.
+     *
+     * @param configured the URL it was opened with (H2's metadata URL drops the settings), or a JNDI name
+     * @param setting    the setting that holds the URL, named in the warning
+     */
+    public static void check(DataSource dataSource, String configured, String setting) {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            String product = c.getMetaData().getDatabaseProductName();
+            if ("H2".equalsIgnoreCase(product)) {
+                checkH2(st, c.getMetaData().getURL(), configured, setting);
+            } else if ("PostgreSQL".equalsIgnoreCase(product)) {
+                checkPostgres(st, setting);
+            } else {
+                log.info("durability of commits on {} is not checked", product);
+            }
+        } catch (SQLException | RuntimeException e) {
+            log.warn("could not check whether commits are durable: {}", e.toString());
+        }
+    }
+
+    private static void checkH2(Statement st, String url, String configured, String setting) throws SQLException {
+        int delay = -1;
+        // The first WRITE_DELAY row is the database's effective value; a second one, when
+        // present, is the URL's (or the default's) and may differ from a persisted SET.
+        try (ResultSet rs = st.executeQuery(
+                "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'WRITE_DELAY'")) {
+            if (rs.next()) {
+                delay = Integer.parseInt(rs.getString(1).trim());
+            }
+        }
+        boolean inMemory = url != null && url.toLowerCase(Locale.ROOT).contains(":mem:");
+        if (inMemory) {
+            log.info("H2 in memory: nothing survives a restart (a test or demo database)");
+        } else if (delay == 0) {
+            log.info("H2 commits are durable: WRITE_DELAY=0, every commit is in the file before it is answered");
+        } else {
+            Matcher m = configured == null ? null : WRITE_DELAY.matcher(configured);
+            String source = m != null && m.find() ? setting + " sets WRITE_DELAY=" + m.group(1).trim()
+                    : "the database has WRITE_DELAY=" + delay + " (a persisted SET WRITE_DELAY, or the H2 server's)";
+            log.warn("NOT DURABLE: {}: a commit reaches the file up to {} ms after it was answered, so a crash "
+                    + "(kill -9, OOM kill) loses the notifications answered in that window and their ids are "
+                    + "handed out again after the restart. Remove WRITE_DELAY from {} (or set WRITE_DELAY=0).",
+                    source, delay < 0 ? "?" : delay, setting);
+        }
+    }
+
+    private static void checkPostgres(Statement st, String setting) throws SQLException {
+        String value;
+        try (ResultSet rs = st.executeQuery("SHOW synchronous_commit")) {
+            rs.next();
+            value = rs.getString(1);
+        }
+        if ("off".equalsIgnoreCase(value)) {
+            log.warn("NOT DURABLE: PostgreSQL reports synchronous_commit=off for the user of {}: a commit is "
+                    + "answered before its WAL is flushed, so a database crash can lose the last answered "
+                    + "notifications. Set synchronous_commit=on (the default) for this database or role.", setting);
+        } else {
+            log.info("PostgreSQL commits are durable: synchronous_commit={}", value);
+        }
+    }
+}

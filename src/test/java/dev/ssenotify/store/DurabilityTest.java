@@ -1,0 +1,86 @@
+package dev.ssenotify.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ssenotify.config.Settings;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The H2 URL is opened without write delay unless it says otherwise, and a weakened one is named at start. */
+class DurabilityTest {
+
+    @TempDir
+    Path dir;
+
+    private final Logger logger = Logger.getLogger(Durability.class.getName());
+    private final List<LogRecord> records = new CopyOnWriteArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            records.add(r);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @BeforeEach
+    void listen() {
+        logger.addHandler(capture);
+    }
+
+    @AfterEach
+    void stopListening() {
+        logger.removeHandler(capture);
+    }
+
+    @Test
+    void embeddedFileUrlsGetNoWriteDelayUnlessTheyChoseOne() {
+        assertEquals("jdbc:h2:file:./data/notify;WRITE_DELAY=0", Durability.durableUrl(Settings.DEFAULT_JDBC_URL));
+        assertEquals("jdbc:h2:/var/lib/n;AUTO_SERVER=TRUE;WRITE_DELAY=0", Durability.durableUrl("jdbc:h2:/var/lib/n;AUTO_SERVER=TRUE"));
+        assertEquals("jdbc:h2:file:./n;write_delay=100", Durability.durableUrl("jdbc:h2:file:./n;write_delay=100"));
+        assertEquals("jdbc:h2:mem:test", Durability.durableUrl("jdbc:h2:mem:test"));
+        assertEquals("jdbc:h2:tcp://db/notify", Durability.durableUrl("jdbc:h2:tcp://db/notify"));
+        assertEquals("jdbc:postgresql://db/notify", Durability.durableUrl("jdbc:postgresql://db/notify"));
+    }
+
+    @Test
+    void theDefaultFileDatabaseIsReportedDurable() {
+        try (Database db = Database.open("jdbc:h2:file:" + dir.resolve("n"))) {
+            assertTrue(messages(Level.INFO).stream().anyMatch(m -> m.contains("H2 commits are durable: WRITE_DELAY=0")),
+                    records.toString());
+            assertEquals(List.of(), messages(Level.WARNING));
+        }
+    }
+
+    @Test
+    void aUrlThatSetsAWriteDelayIsNamedInAWarning() {
+        try (Database db = Database.open("jdbc:h2:file:" + dir.resolve("n") + ";WRITE_DELAY=300")) {
+            List<String> warnings = messages(Level.WARNING);
+            assertEquals(1, warnings.size(), records.toString());
+            String w = warnings.get(0);
+            assertTrue(w.contains("NOT DURABLE") && w.contains("SSE_NOTIFY_JDBC_URL sets WRITE_DELAY=300")
+                    && w.contains("up to 300 ms"), w);
+        }
+    }
+
+    private List<String> messages(Level level) {
+        return records.stream().filter(r -> r.getLevel() == level)
+                .map(r -> new java.util.logging.SimpleFormatter().formatMessage(r)).toList();
+    }
+}
