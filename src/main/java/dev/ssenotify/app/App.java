@@ -9,7 +9,9 @@ import dev.ssenotify.publish.Notifier;
 import dev.ssenotify.publish.PostgresBus;
 import dev.ssenotify.retention.Retention;
 import dev.ssenotify.store.Database;
+import dev.ssenotify.stream.ClientGoneWatch;
 import dev.ssenotify.stream.Heartbeat;
+import dev.ssenotify.stream.StreamLifetime;
 import dev.ssenotify.stream.SubscriberRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +33,14 @@ public final class App implements AutoCloseable {
     private final Metrics metrics;
     private final Retention retention;
     private final ExportJobs exports;
+    private final StreamLifetime streamLifetime;
 
     public App(Settings settings) {
+        this(settings, ClientGoneWatch.NONE);
+    }
+
+    /** @param clientGone how the server in use reports a closed client connection early (issue 14) */
+    public App(Settings settings, ClientGoneWatch clientGone) {
         this.settings = settings;
         this.metrics = new Metrics();
         try {
@@ -61,8 +69,13 @@ public final class App implements AutoCloseable {
             metrics.close();
             throw e;
         }
+        this.streamLifetime = new StreamLifetime(clientGone, java.time.Clock.systemUTC());
         heartbeat.start();
         retention.start();
+    }
+
+    public StreamLifetime streamLifetime() {
+        return streamLifetime;
     }
 
     public ExportJobs exports() {
@@ -106,7 +119,7 @@ public final class App implements AutoCloseable {
     @Override
     public void close() {
         RuntimeException failure = null;
-        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, retention, heartbeat, exports, bus, database, metrics}) {
+        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, streamLifetime, retention, heartbeat, exports, bus, database, metrics}) {
             try {
                 step.close();
             } catch (InterruptedException e) {

@@ -4,6 +4,7 @@ import dev.ssenotify.stream.SseConnection;
 import dev.ssenotify.stream.SubscriberRegistry;
 import dev.ssenotify.stream.CloseReason;
 import dev.ssenotify.stream.SseFrames;
+import dev.ssenotify.stream.StreamLifetime;
 import dev.ssenotify.web.JsonResponses;
 import dev.ssenotify.store.RetentionDao;
 import dev.ssenotify.config.Settings;
@@ -38,11 +39,13 @@ public final class SseServlet extends HttpServlet {
     private final transient SubscriberRegistry registry;
     private final transient Jdbi jdbi;
     private final transient Settings settings;
+    private final transient StreamLifetime lifetime;
 
-    public SseServlet(SubscriberRegistry registry, Jdbi jdbi, Settings settings) {
+    public SseServlet(SubscriberRegistry registry, Jdbi jdbi, Settings settings, StreamLifetime lifetime) {
         this.registry = registry;
         this.jdbi = jdbi;
         this.settings = settings;
+        this.lifetime = lifetime;
     }
 
     @Override
@@ -92,6 +95,8 @@ public final class SseServlet extends HttpServlet {
             }
         }
         try {
+            // Before start: the client-gone watch may still set a header (issue 14).
+            lifetime.arm(req, resp, conn);
             conn.start(req, resp, settings.asyncTimeout(), SseFrames.hello(settings.retryMs()));
         } catch (IOException | RuntimeException e) {
             conn.close(CloseReason.CLIENT_GONE);

@@ -60,7 +60,7 @@ public final class EmbeddedServer {
         context.setBaseResource(resources.newClassLoaderResource("webapp/"));
         initParams.forEach(context::setInitParameter);
         context.setSecurityHandler(security(resources, settings.usersFile()));
-        context.addEventListener(new AppListener());
+        context.addEventListener(new AppListener(new EndPointWatch()));
         // The same error pages web.xml declares for a WAR: JSON bodies for container rejections.
         ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
         for (int code : ErrorServlet.CODES) {
