@@ -3,7 +3,8 @@ package dev.ssenotify.standalone;
 import dev.ssenotify.config.Settings;
 import dev.ssenotify.app.AppListener;
 import dev.ssenotify.app.App;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import dev.ssenotify.web.ErrorServlet;
 import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
@@ -11,8 +12,6 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.security.HashLoginService;
 import org.eclipse.jetty.security.authentication.BasicAuthenticator;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.component.LifeCycle;
@@ -44,15 +43,7 @@ public final class EmbeddedServer {
         threads.setName("sse-notify-http");
         Server server = new Server(threads);
 
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
-        connector.setPort(port);
-        connector.setAcceptQueueSize(4096);
-        // A stream gets a keep-alive every heartbeat; a client that accepts no byte for two
-        // heartbeats is gone, and this timeout is what finally closes its socket.
-        connector.setIdleTimeout(settings.heartbeat().multipliedBy(2).plus(Duration.ofSeconds(5)).toMillis());
-        server.addConnector(connector);
+        server.addConnector(Connectors.of(server, settings, port));
 
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SECURITY);
         context.setContextPath("/");
@@ -101,6 +92,33 @@ public final class EmbeddedServer {
         security.setDenyUncoveredHttpMethods(true);
         security.setLoginService(login);
         return security;
+    }
+
+    /**
+     * What an operator needs at start-up: the URL to open, who can sign in and how, and on
+     * which addresses the runner listens (loopback only while the demo users are in use).
+     */
+    public static List<String> startupLines(Settings settings, int port) {
+        String scheme = settings.isTls() ? "https" : "http";
+        String bind = settings.bindHost();
+        boolean everywhere = bind.equals("0.0.0.0") || bind.equals("::") || bind.equals("[::]");
+        String shown = everywhere || bind.startsWith("127.") ? "localhost" : bind.contains(":") ? "[" + bind + "]" : bind;
+        List<String> lines = new ArrayList<>();
+        lines.add("sse-notify listening on " + scheme + "://" + shown + ":" + port + "/ ("
+                + (everywhere ? "all interfaces" : "address " + bind) + "; "
+                + (settings.isTls() ? "HTTPS with HTTP/2 by ALPN, HTTP/1.1 fallback" : "HTTP/1.1 and h2c") + ")");
+        if (settings.usersFile().isEmpty()) {
+            lines.add("sign in with a built-in demo user: alice@example.com / alice or bob@example.com / bob "
+                    + "(publisher: backend / backend-secret)");
+            if (settings.host().isEmpty()) {
+                lines.add("listening on loopback only because the demo users' passwords are public: set "
+                        + Settings.USERS_FILE + " to your own users (then all interfaces) or " + Settings.HOST
+                        + " to choose the address");
+            }
+        } else {
+            lines.add("sign in with a user of " + settings.usersFile() + " (HTTP BASIC, realm " + REALM + ")");
+        }
+        return lines;
     }
 
     public static int port(Server server) {
