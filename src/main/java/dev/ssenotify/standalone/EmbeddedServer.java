@@ -11,7 +11,6 @@ import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.security.HashLoginService;
-import org.eclipse.jetty.security.authentication.BasicAuthenticator;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.component.LifeCycle;
@@ -53,12 +52,14 @@ public final class EmbeddedServer {
         context.setSecurityHandler(security(resources, settings.usersFile()));
         context.addEventListener(new AppListener(new EndPointWatch()));
         // The same error pages web.xml declares for a WAR: JSON bodies for container rejections.
-        ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
+        ErrorPageErrorHandler errors = new JsonErrors.ContextHandler();
         for (int code : ErrorServlet.CODES) {
             errors.addErrorPage(code, ErrorServlet.PATH);
         }
         context.setErrorHandler(errors);
         server.setHandler(context);
+        // Rejections below the app (bad request line, ambiguous URI) answer JSON too (issue 14).
+        server.setErrorHandler(new JsonErrors.ServerHandler());
         // Jetty's graceful stop waits for open requests, and a stream never ends by itself:
         // complete every stream first so the stop takes milliseconds, not the stop timeout.
         server.addEventListener(new LifeCycle.Listener() {
@@ -85,7 +86,7 @@ public final class EmbeddedServer {
         }
         HashLoginService login = new HashLoginService(REALM, users);
         ConstraintSecurityHandler security = new ConstraintSecurityHandler();
-        security.setAuthenticator(new BasicAuthenticator());
+        security.setAuthenticator(new SafeBasicAuthenticator());
         security.setRealmName(REALM);
         // As the WAR's <deny-uncovered-http-methods/>: every method has a rule anyway, and Jetty
         // then does not warn about "uncovered HTTP methods" at start.
