@@ -77,7 +77,7 @@ public final class AppListener implements ServletContextListener {
         TokenVerifier tokens;
         try {
             settings = Settings.load(ctx::getInitParameter);
-            tokens = TokenVerifier.from(settings);
+            tokens = TokenVerifier.from(settings.jwtHs256Secret(), settings.jwtRs256PublicKey(), settings.jwtRolesClaim());
         } catch (Settings.InvalidSettingsException e) {
             log.error("sse-notify cannot start: {}", e.getMessage());
             throw e;
