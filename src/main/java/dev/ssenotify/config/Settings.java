@@ -35,7 +35,8 @@ public record Settings(
         String exportDir,
         String host,
         String tlsKeystore,
-        String tlsPassword) {
+        String tlsPassword,
+        boolean closeWatch) {
 
     public static final String PORT = "PORT";
     public static final String JDBC_URL = "SSE_NOTIFY_JDBC_URL";
@@ -61,13 +62,14 @@ public record Settings(
     public static final String HOST = "SSE_NOTIFY_HOST";
     public static final String TLS_KEYSTORE = "SSE_NOTIFY_TLS_KEYSTORE";
     public static final String TLS_PASSWORD = "SSE_NOTIFY_TLS_PASSWORD";
+    public static final String CLOSE_WATCH = "SSE_NOTIFY_CLOSE_WATCH";
 
     /** Every name this record reads, for documentation and for copying init-params. */
     public static final List<String> NAMES = List.of(PORT, JDBC_URL, USERS_FILE, HEARTBEAT_SECONDS,
             RETRY_MS, QUEUE_BYTES, MAX_STREAMS_PER_USER, MAX_STREAMS, REPLAY_LIMIT,
             MAX_STREAM_AGE_SECONDS, EXPORT_DELAY_MS, METRICS_ROLE, RETENTION_READ_DAYS,
             RETENTION_MAX_PER_USER, JWT_HS256_SECRET, JWT_RS256_PUBLIC_KEY, JWT_ROLES_CLAIM,
-            EXPORT_TTL_SECONDS, EXPORT_MAX_RUNNING_PER_USER, EXPORT_DIR, HOST, TLS_KEYSTORE, TLS_PASSWORD);
+            EXPORT_TTL_SECONDS, EXPORT_MAX_RUNNING_PER_USER, EXPORT_DIR, HOST, TLS_KEYSTORE, TLS_PASSWORD, CLOSE_WATCH);
 
     public static final String DEFAULT_JDBC_URL = "jdbc:h2:file:./data/notify";
 
@@ -120,7 +122,8 @@ public record Settings(
                 r.string(EXPORT_DIR, ""),
                 r.string(HOST, ""),
                 r.string(TLS_KEYSTORE, ""),
-                r.string(TLS_PASSWORD, ""));
+                r.string(TLS_PASSWORD, ""),
+                r.bool(CLOSE_WATCH, true));
         if (!s.host.isEmpty() && !s.host.matches("[A-Za-z0-9.:\\[\\]%_-]+")) {
             r.problems.add(HOST + " must be an address or host name to listen on (e.g. 127.0.0.1, 0.0.0.0, ::), got '" + s.host + "'");
         }
@@ -191,6 +194,15 @@ public record Settings(
         String string(String name, String dflt) {
             String v = source.apply(name);
             return v == null || v.isBlank() ? dflt : v.trim();
+        }
+
+        boolean bool(String name, boolean dflt) {
+            String v = string(name, String.valueOf(dflt));
+            if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+                return Boolean.parseBoolean(v);
+            }
+            problems.add(name + " must be true or false, got '" + v + "'");
+            return dflt;
         }
 
         int integer(String name, int dflt, int min, int max) {

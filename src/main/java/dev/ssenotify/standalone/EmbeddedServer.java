@@ -3,6 +3,7 @@ package dev.ssenotify.standalone;
 import dev.ssenotify.config.Settings;
 import dev.ssenotify.app.AppListener;
 import dev.ssenotify.app.App;
+import dev.ssenotify.stream.ClientGoneWatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +51,8 @@ public final class EmbeddedServer {
         context.setBaseResource(resources.newClassLoaderResource("webapp/"));
         initParams.forEach(context::setInitParameter);
         context.setSecurityHandler(security(resources, settings.usersFile()));
-        context.addEventListener(new AppListener(new EndPointWatch()));
+        // HTTP/1.1 streams see their client's close at once (issue 14); off only to measure its cost.
+        context.addEventListener(new AppListener(settings.closeWatch() ? new EndPointWatch() : ClientGoneWatch.NONE));
         // The same error pages web.xml declares for a WAR: JSON bodies for container rejections.
         ErrorPageErrorHandler errors = new JsonErrors.ContextHandler();
         for (int code : ErrorServlet.CODES) {

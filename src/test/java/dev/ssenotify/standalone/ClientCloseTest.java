@@ -72,6 +72,17 @@ class ClientCloseTest {
         c.close();
     }
 
+    @Test
+    void withTheWatchOffStreamsKeepTheirConnectionAndWaitForTheHeartbeat() throws Exception {
+        server.close();
+        server = TestServer.start(Map.of(Settings.HEARTBEAT_SECONDS, "3600", Settings.CLOSE_WATCH, "false"));
+        SseClient c = server.stream(ALICE);
+        assertEquals(null, c.header("Connection"));
+        c.close();
+        Thread.sleep(BUDGET.toMillis());
+        assertEquals(1, server.streams(), "without the watch only a write finds the closed client");
+    }
+
     private void assertCloseLogged() throws InterruptedException {
         long deadline = System.nanoTime() + BUDGET.toNanos();
         while (log.linesContaining("stream closed user=" + ALICE).isEmpty() && System.nanoTime() < deadline) {
