@@ -59,6 +59,14 @@ abstract class DeployedWarFlow {
     static final Pattern BAD_LOG_LINE = Pattern.compile(
             "\\b(SEVERE|ERROR|WARN|WARNING|FATAL)\\b|Exception|^\\s+at |[Ll]eak|failed to stop|forcibly");
 
+    /**
+     * The one warning the malformed-credentials step may cause: Jetty's own BasicAuthenticator
+     * fails on the header before the WAR runs and Jetty logs its 500 (issue 14).
+     */
+    static final Pattern MALFORMED_BASIC_WARNING = Pattern.compile(
+            "WARN :oejs\\.Response:.*writeError: status=500, message=java\\.lang\\.IllegalArgumentException: "
+                    + "(Illegal base64 character|Input byte array|Last unit does not have enough)");
+
     protected DeployedContainer container;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<SseClient> clients = new ArrayList<>();
@@ -234,7 +242,8 @@ abstract class DeployedWarFlow {
                 "reason=SHUTDOWN", "sse-notify stopped")) {
             assertTrue(log.contains(expected), "log lacks '" + expected + "':\n" + container.tail());
         }
-        List<String> bad = log.lines().filter(l -> BAD_LOG_LINE.matcher(l).find()).toList();
+        List<String> bad = log.lines().filter(l -> BAD_LOG_LINE.matcher(l).find())
+                .filter(l -> !MALFORMED_BASIC_WARNING.matcher(l).find()).toList();
         assertEquals(List.of(), bad, "warnings or errors in the " + container.name + " log");
     }
 
@@ -255,7 +264,8 @@ abstract class DeployedWarFlow {
                     + "Authorization: " + authorization + "\r\nConnection: close\r\n\r\n");
             int status = Integer.parseInt(r.substring(9, 12));
             System.out.printf("%s: '%s' answered %d%n", container.name, authorization, status);
-            assertFalse(r.contains("Exception") || r.contains("\tat ") || r.contains("at org."),
+            // A stack trace: frames ("at org.example.Foo.bar(Foo.java:12)"), in HTML or text.
+            assertFalse(Pattern.compile("\\bat [a-zA-Z_$][\\w$./]*\\([\\w$]+\\.java:\\d+\\)").matcher(r).find(),
                     container.name + " showed a stack trace for '" + authorization + "':\n" + r);
             if (malformedBasicIs4xx()) {
                 assertTrue(status >= 400 && status < 500, container.name + " answered " + status + " for '" + authorization + "'");
