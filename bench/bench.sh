@@ -4,7 +4,7 @@
 # load generator against it and stops it. Results go to bench/results/<scenario>.{txt,csv,png}.
 #
 #   bench/bench.sh build                     # mvn package + the generator's classpath
-#   bench/bench.sh capacity|targeted|targeted-lowpause|multitab|sweep|highrate|all
+#   bench/bench.sh capacity|closewatch|targeted|targeted-lowpause|multitab|sweep|highrate|all
 #   bench/bench.sh catchup                   # one stream catching up 10,000 x 1 KiB and 1,000 x 64 KiB
 #   bench/bench.sh server USERS              # just a server (pid in target/bench/server.pid)
 #   bench/bench.sh gen --streams N ...       # just the generator, against the running server
@@ -83,6 +83,25 @@ case "${1:-}" in
             for _ in $(seq 1 60); do curl -s "http://127.0.0.1:$PORT/health" | grep -q '"streams":0' && break; sleep 1; done
             gen --label capacity-warm --out bench/results/capacity-warm --streams 19500 --users 19500 --rates 0 --hold-seconds 5
             uptime | tee -a bench/results/capacity.load.txt; stop ;;
+  # closewatch (issue 14): what the HTTP/1.1 close watch costs at 19,500 idle streams. Same
+  # capacity connect with SSE_NOTIFY_CLOSE_WATCH on and off; server CPU over connect + 30 s hold
+  # from /proc, RSS from the generator; then how long the server takes to drop them all.
+  closewatch) for w in ${WATCH:-true false}; do
+                SSE_NOTIFY_CLOSE_WATCH=$w server 19500
+                pid=$(cat $WORK/server.pid); tck=$(getconf CLK_TCK)
+                cpu() { awk -v t="$tck" '{printf "%.2f", ($14+$15)/t}' /proc/$pid/stat; }
+                uptime | tee bench/results/closewatch-$w.load.txt
+                c0=$(cpu)
+                gen --label closewatch-$w --out bench/results/closewatch-$w --streams 19500 --users 19500 --rates 0 \
+                    --hold-seconds ${HOLD:-30}
+                c1=$(cpu); t0=$(date +%s.%N)
+                for _ in $(seq 1 600); do curl -s "http://127.0.0.1:$PORT/health" | grep -q '"streams":0' && break; sleep 0.1; done
+                t1=$(date +%s.%N)
+                echo "close watch $w: server CPU over connect + hold $(echo "$c1 - $c0" | bc) s;" \
+                     "all streams gone $(echo "$t1 - $t0" | bc) s after the generator closed them" | tee -a bench/results/closewatch-$w.txt
+                uptime | tee -a bench/results/closewatch-$w.load.txt
+                stop
+              done ;;
   # targeted: 20 s of warm-up (the JIT), then three 10 s runs at 5,000/s.
   targeted) scenario targeted 10000 --streams 10000 --users 10000 --rates 5000,5000,5000 --seconds 10 \
               --warmup-seconds 20 --warmup-rate 3000 --publish-connections 16 ;;

@@ -10,11 +10,14 @@ import dev.ssenotify.publish.Notifier;
 import dev.ssenotify.publish.PostgresBus;
 import dev.ssenotify.retention.Retention;
 import dev.ssenotify.store.Database;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import dev.ssenotify.stream.ClientGoneWatch;
 import dev.ssenotify.stream.Heartbeat;
 import dev.ssenotify.stream.Pager;
 import dev.ssenotify.stream.Replay;
+import dev.ssenotify.stream.StreamLifetime;
 import dev.ssenotify.stream.SubscriberRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +40,14 @@ public final class App implements AutoCloseable {
     private final Metrics metrics;
     private final Retention retention;
     private final ExportJobs exports;
+    private final StreamLifetime streamLifetime;
 
     public App(Settings settings) {
+        this(settings, ClientGoneWatch.NONE);
+    }
+
+    /** @param clientGone how the server in use reports a closed client connection early (issue 14) */
+    public App(Settings settings, ClientGoneWatch clientGone) {
         this.settings = settings;
         // Each part that owns threads or connections is pushed as soon as it exists, so a
         // start-up that fails part way (LISTEN refused, a bad export directory) closes what
@@ -73,6 +82,8 @@ public final class App implements AutoCloseable {
             this.retention = new Retention(database.jdbi(), settings.retentionReadDays(), settings.retentionMaxPerUser(),
                     metrics.registry());
             started.push(retention);
+            this.streamLifetime = new StreamLifetime(clientGone, Clock.systemUTC());
+            started.push(streamLifetime);
             heartbeat.start();
             retention.start();
         } catch (RuntimeException | Error e) {
@@ -92,6 +103,10 @@ public final class App implements AutoCloseable {
                 cause.addSuppressed(e);
             }
         }
+    }
+
+    public StreamLifetime streamLifetime() {
+        return streamLifetime;
     }
 
     public ExportJobs exports() {
@@ -136,7 +151,7 @@ public final class App implements AutoCloseable {
     @Override
     public void close() {
         RuntimeException failure = null;
-        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, pager, retention, heartbeat, exports, notifier, bus, database, metrics}) {
+        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, streamLifetime, pager, retention, heartbeat, exports, notifier, bus, database, metrics}) {
             try {
                 step.close();
             } catch (InterruptedException e) {

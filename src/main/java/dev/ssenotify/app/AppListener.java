@@ -16,6 +16,7 @@ import dev.ssenotify.signin.TokenFilter;
 import dev.ssenotify.signin.TokenVerifier;
 import dev.ssenotify.monitoring.MetricsServlet;
 import dev.ssenotify.notifications.SseServlet;
+import dev.ssenotify.stream.ClientGoneWatch;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterRegistration;
@@ -56,8 +57,19 @@ public final class AppListener implements ServletContextListener {
 
     private static final Logger log = LoggerFactory.getLogger(AppListener.class);
 
+    private final ClientGoneWatch clientGone;
     private App app;
     private boolean tokenSignIn;
+
+    /** As web.xml declares it: the container reports closed clients as it can. */
+    public AppListener() {
+        this(ClientGoneWatch.NONE);
+    }
+
+    /** For a runner that can see a client's connection close before the next write (issue 14). */
+    public AppListener(ClientGoneWatch clientGone) {
+        this.clientGone = clientGone;
+    }
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -66,12 +78,12 @@ public final class AppListener implements ServletContextListener {
         TokenVerifier tokens;
         try {
             settings = Settings.load(ctx::getInitParameter);
-            tokens = TokenVerifier.from(settings);
+            tokens = TokenVerifier.from(settings.jwtHs256Secret(), settings.jwtRs256PublicKey(), settings.jwtRolesClaim());
         } catch (Settings.InvalidSettingsException e) {
             log.error("sse-notify cannot start: {}", e.getMessage());
             throw e;
         }
-        app = new App(settings);
+        app = new App(settings, clientGone);
         ctx.setAttribute(APP_ATTRIBUTE, app);
 
         tokenSignIn = tokens != null;
@@ -82,7 +94,8 @@ public final class AppListener implements ServletContextListener {
         addFilter(ctx, "sameOrigin", new SameOriginFilter());
 
         add(ctx, "stream", new SseServlet(app.registry(), settings.queueBytes(),
-                        settings.maxStreamsPerUser(), settings.maxStreams(), settings.asyncTimeout(), settings.retryMs()),
+                        settings.maxStreamsPerUser(), settings.maxStreams(), settings.asyncTimeout(), settings.retryMs(),
+                        app.streamLifetime()),
                 only(Roles.USER), "/api/v1/notifications/stream", "/business/v1/notification/socket-connection");
         add(ctx, "notifications", new NotificationsServlet(app.notifier(), app.database().jdbi()),
                 new ServletSecurityElement(role(Roles.USER),

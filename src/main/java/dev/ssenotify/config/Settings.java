@@ -33,7 +33,11 @@ public record Settings(
         String jwtRolesClaim,
         Duration exportTtl,
         int exportMaxRunningPerUser,
-        String exportDir) {
+        String exportDir,
+        String host,
+        String tlsKeystore,
+        String tlsPassword,
+        boolean closeWatch) {
 
     public static final String PORT = "PORT";
     public static final String JDBC_URL = "SSE_NOTIFY_JDBC_URL";
@@ -55,13 +59,18 @@ public record Settings(
     public static final String EXPORT_TTL_SECONDS = "SSE_NOTIFY_EXPORT_TTL_SECONDS";
     public static final String EXPORT_MAX_RUNNING_PER_USER = "SSE_NOTIFY_EXPORT_MAX_RUNNING_PER_USER";
     public static final String EXPORT_DIR = "SSE_NOTIFY_EXPORT_DIR";
+    // Issue 14: where the embedded runner listens, and HTTPS (h2 by ALPN) when a keystore is given.
+    public static final String HOST = "SSE_NOTIFY_HOST";
+    public static final String TLS_KEYSTORE = "SSE_NOTIFY_TLS_KEYSTORE";
+    public static final String TLS_PASSWORD = "SSE_NOTIFY_TLS_PASSWORD";
+    public static final String CLOSE_WATCH = "SSE_NOTIFY_CLOSE_WATCH";
 
     /** Every name this record reads, for documentation and for copying init-params. */
     public static final List<String> NAMES = List.of(PORT, JDBC_URL, USERS_FILE, HEARTBEAT_SECONDS,
             RETRY_MS, QUEUE_BYTES, MAX_STREAMS_PER_USER, MAX_STREAMS, REPLAY_LIMIT,
             MAX_STREAM_AGE_SECONDS, EXPORT_DELAY_MS, METRICS_ROLE, RETENTION_READ_DAYS,
             RETENTION_MAX_PER_USER, JWT_HS256_SECRET, JWT_RS256_PUBLIC_KEY, JWT_ROLES_CLAIM,
-            EXPORT_TTL_SECONDS, EXPORT_MAX_RUNNING_PER_USER, EXPORT_DIR);
+            EXPORT_TTL_SECONDS, EXPORT_MAX_RUNNING_PER_USER, EXPORT_DIR, HOST, TLS_KEYSTORE, TLS_PASSWORD, CLOSE_WATCH);
 
     public static final String DEFAULT_JDBC_URL = "jdbc:h2:file:./data/notify";
 
@@ -111,7 +120,24 @@ public record Settings(
                 r.string(JWT_ROLES_CLAIM, "roles"),
                 Duration.ofSeconds(r.integer(EXPORT_TTL_SECONDS, 3600, 1, 30 * 24 * 3600)),
                 r.integer(EXPORT_MAX_RUNNING_PER_USER, 2, 1, 1000),
-                r.string(EXPORT_DIR, ""));
+                r.string(EXPORT_DIR, ""),
+                r.string(HOST, ""),
+                r.string(TLS_KEYSTORE, ""),
+                r.string(TLS_PASSWORD, ""),
+                r.bool(CLOSE_WATCH, true));
+        if (!s.host.isEmpty() && !s.host.matches("[A-Za-z0-9.:\\[\\]%_-]+")) {
+            r.problems.add(HOST + " must be an address or host name to listen on (e.g. 127.0.0.1, 0.0.0.0, ::), got '" + s.host + "'");
+        }
+        if (!s.tlsKeystore.isEmpty()) {
+            if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(s.tlsKeystore))) {
+                r.problems.add(TLS_KEYSTORE + " must name a readable PKCS12 keystore file, got '" + s.tlsKeystore + "'");
+            }
+            if (s.tlsPassword.isEmpty()) {
+                r.problems.add(TLS_PASSWORD + " must be set when " + TLS_KEYSTORE + " is");
+            }
+        } else if (!s.tlsPassword.isEmpty()) {
+            r.problems.add(TLS_PASSWORD + " is set but " + TLS_KEYSTORE + " is not; set both for HTTPS, or neither");
+        }
         if (!s.jdbcUrl.startsWith("jdbc:")) {
             r.problems.add(JDBC_URL + " must start with jdbc: (e.g. jdbc:h2:file:./data/notify or jdbc:postgresql://host/db), got " + s.jdbcUrl);
         }
@@ -138,6 +164,22 @@ public record Settings(
         return maxStreamAge.isZero() ? Duration.ZERO : maxStreamAge.plus(heartbeat).plusSeconds(30);
     }
 
+    /**
+     * The address the embedded runner binds: {@link #HOST} when set; otherwise loopback while
+     * the built-in demo users (known passwords) sign people in, and every interface once a
+     * users file is given.
+     */
+    public String bindHost() {
+        if (!host.isEmpty()) {
+            return host;
+        }
+        return usersFile.isEmpty() ? "127.0.0.1" : "0.0.0.0";
+    }
+
+    public boolean isTls() {
+        return !tlsKeystore.isEmpty();
+    }
+
     public boolean isPostgres() {
         return jdbcUrl.startsWith("jdbc:postgresql:");
     }
@@ -162,6 +204,15 @@ public record Settings(
         String string(String name, String dflt) {
             String v = source.apply(name);
             return v == null || v.isBlank() ? dflt : v.trim();
+        }
+
+        boolean bool(String name, boolean dflt) {
+            String v = string(name, String.valueOf(dflt));
+            if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+                return Boolean.parseBoolean(v);
+            }
+            problems.add(name + " must be true or false, got '" + v + "'");
+            return dflt;
         }
 
         int integer(String name, int dflt, int min, int max) {

@@ -4,6 +4,7 @@ import dev.ssenotify.stream.CloseReason;
 import dev.ssenotify.stream.SseConnection;
 import dev.ssenotify.stream.SseFrames;
 import dev.ssenotify.stream.SubscriberRegistry;
+import dev.ssenotify.stream.StreamLifetime;
 import dev.ssenotify.web.JsonResponses;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -37,6 +38,7 @@ public final class SseServlet extends HttpServlet {
     private final int maxStreams;
     private final Duration asyncTimeout;
     private final byte[] hello;
+    private final transient StreamLifetime lifetime;
 
     /**
      * @param queueBytes        each stream's outbound queue bound
@@ -44,15 +46,17 @@ public final class SseServlet extends HttpServlet {
      * @param maxStreams        the registry's total cap, named in the 503
      * @param asyncTimeout      set on every stream (containers default to 30 s)
      * @param retryMs           the {@code retry:} of the first frame
+     * @param lifetime          arms each stream's early close (client gone, token expiry)
      */
     public SseServlet(SubscriberRegistry registry, int queueBytes, int maxStreamsPerUser, int maxStreams,
-                      Duration asyncTimeout, int retryMs) {
+                      Duration asyncTimeout, int retryMs, StreamLifetime lifetime) {
         this.registry = registry;
         this.queueBytes = queueBytes;
         this.maxStreamsPerUser = maxStreamsPerUser;
         this.maxStreams = maxStreams;
         this.asyncTimeout = asyncTimeout;
         this.hello = SseFrames.hello(retryMs);
+        this.lifetime = lifetime;
     }
 
     @Override
@@ -104,6 +108,8 @@ public final class SseServlet extends HttpServlet {
             }
         }
         try {
+            // Before start: the client-gone watch may still set a header (issue 14).
+            lifetime.arm(req, resp, conn);
             conn.start(req, resp, asyncTimeout, hello);
         } catch (IOException | RuntimeException e) {
             conn.close(CloseReason.CLIENT_GONE);

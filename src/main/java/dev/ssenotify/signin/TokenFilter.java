@@ -1,5 +1,6 @@
 package dev.ssenotify.signin;
 
+import dev.ssenotify.stream.StreamLifetime;
 import dev.ssenotify.web.JsonResponses;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * order, {@code Authorization: Bearer}, the cookie {@code sse_notify_token}, or the query
  * parameter {@code access_token} (EventSource cannot set headers). A valid token makes its
  * {@code sub} the request's user principal and its roles claim the request's roles; a bad one
- * answers 401 at once. A request without a token passes untouched, so the container's own
+ * answers 401 at once. A stream opened with a token ends when the token stops being accepted
+ * (its {@code exp} plus the verifier's clock skew; see {@code StreamLifetime}). A request
+ * without a token passes untouched, so the container's own
  * login (BASIC in the embedded runner) still works next to tokens.
  */
 public final class TokenFilter extends HttpFilter {
@@ -54,6 +57,8 @@ public final class TokenFilter extends HttpFilter {
             JsonResponses.error(resp, 401, "invalid token: " + e.getMessage());
             return;
         }
+        // A stream opened with this token ends when the token would no longer be accepted.
+        req.setAttribute(StreamLifetime.DEADLINE_ATTRIBUTE, identity.acceptedUntil());
         chain.doFilter(new TokenRequest(req, identity), resp);
     }
 

@@ -23,6 +23,8 @@ import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -33,15 +35,18 @@ import java.util.Set;
 /**
  * Checks a compact signed JWT with Nimbus JOSE: the signature (HS256 with the shared secret,
  * RS256 with the public key; only the algorithms configured are accepted, so {@code alg: none}
- * and algorithm swaps fail), {@code exp} and {@code nbf} (60 s clock skew), and that
+ * and algorithm swaps fail), {@code exp} and {@code nbf} ({@link #CLOCK_SKEW}), and that
  * {@code sub} and {@code exp} are present. {@code sub} is the user's email; the roles claim is
  * a JSON array of strings or one space-separated string.
  */
 public final class TokenVerifier {
 
     /** A verified token's identity. */
-    public record Identity(String user, Set<String> roles) {
+    public record Identity(String user, Set<String> roles, Instant acceptedUntil) {
     }
+
+    /** How far {@code exp} and {@code nbf} may be off: a token is accepted until exp plus this. */
+    public static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
 
     /** A token that must be refused; the message says why and never echoes the token. */
     public static final class BadToken extends Exception {
@@ -56,23 +61,31 @@ public final class TokenVerifier {
     private TokenVerifier(List<JWK> keys, Set<JWSAlgorithm> algorithms, String rolesClaim) {
         this.rolesClaim = rolesClaim;
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, new ImmutableJWKSet<>(new JWKSet(keys))));
-        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(null, Set.of("sub", "exp")));
+        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(null, Set.of("sub", "exp"));
+        claims.setMaxClockSkew((int) CLOCK_SKEW.toSeconds());
+        processor.setJWTClaimsSetVerifier(claims);
     }
 
-    /** The verifier the settings ask for, or null when token sign-in is off. */
-    public static TokenVerifier from(Settings settings) {
+    /**
+     * The verifier for these keys, or null when token sign-in is off (both empty).
+     *
+     * @param hs256Secret     {@link Settings#JWT_HS256_SECRET}, or empty
+     * @param rs256PublicKey  {@link Settings#JWT_RS256_PUBLIC_KEY}: path of a PEM public key, or empty
+     * @param rolesClaim      {@link Settings#JWT_ROLES_CLAIM}
+     */
+    public static TokenVerifier from(String hs256Secret, String rs256PublicKey, String rolesClaim) {
         List<JWK> keys = new ArrayList<>();
         Set<JWSAlgorithm> algorithms = new LinkedHashSet<>();
-        if (!settings.jwtHs256Secret().isEmpty()) {
-            keys.add(new OctetSequenceKey.Builder(settings.jwtHs256Secret().getBytes(StandardCharsets.UTF_8))
+        if (!hs256Secret.isEmpty()) {
+            keys.add(new OctetSequenceKey.Builder(hs256Secret.getBytes(StandardCharsets.UTF_8))
                     .algorithm(JWSAlgorithm.HS256).build());
             algorithms.add(JWSAlgorithm.HS256);
         }
-        if (!settings.jwtRs256PublicKey().isEmpty()) {
-            keys.add(new RSAKey.Builder(readPublicKey(settings.jwtRs256PublicKey())).algorithm(JWSAlgorithm.RS256).build());
+        if (!rs256PublicKey.isEmpty()) {
+            keys.add(new RSAKey.Builder(readPublicKey(rs256PublicKey)).algorithm(JWSAlgorithm.RS256).build());
             algorithms.add(JWSAlgorithm.RS256);
         }
-        return keys.isEmpty() ? null : new TokenVerifier(keys, algorithms, settings.jwtRolesClaim());
+        return keys.isEmpty() ? null : new TokenVerifier(keys, algorithms, rolesClaim);
     }
 
     public Identity verify(String token) throws BadToken {
@@ -88,7 +101,9 @@ public final class TokenVerifier {
         if (user == null || user.isBlank()) {
             throw new BadToken("token has no sub");
         }
-        return new Identity(user, roles(claims.getClaim(rolesClaim)));
+        // exp is required, so the processor has checked it is there.
+        Instant acceptedUntil = claims.getExpirationTime().toInstant().plus(CLOCK_SKEW);
+        return new Identity(user, roles(claims.getClaim(rolesClaim)), acceptedUntil);
     }
 
     private static Set<String> roles(Object claim) throws BadToken {

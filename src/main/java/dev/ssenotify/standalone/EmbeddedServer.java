@@ -3,16 +3,15 @@ package dev.ssenotify.standalone;
 import dev.ssenotify.config.Settings;
 import dev.ssenotify.app.AppListener;
 import dev.ssenotify.app.App;
-import java.time.Duration;
+import dev.ssenotify.stream.ClientGoneWatch;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import dev.ssenotify.web.ErrorServlet;
 import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.security.HashLoginService;
-import org.eclipse.jetty.security.authentication.BasicAuthenticator;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.component.LifeCycle;
@@ -44,15 +43,7 @@ public final class EmbeddedServer {
         threads.setName("sse-notify-http");
         Server server = new Server(threads);
 
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
-        connector.setPort(port);
-        connector.setAcceptQueueSize(4096);
-        // A stream gets a keep-alive every heartbeat; a client that accepts no byte for two
-        // heartbeats is gone, and this timeout is what finally closes its socket.
-        connector.setIdleTimeout(settings.stallLimit().plus(Duration.ofSeconds(5)).toMillis());
-        server.addConnector(connector);
+        server.addConnector(Connectors.of(server, settings, port));
 
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SECURITY);
         context.setContextPath("/");
@@ -60,14 +51,17 @@ public final class EmbeddedServer {
         context.setBaseResource(resources.newClassLoaderResource("webapp/"));
         initParams.forEach(context::setInitParameter);
         context.setSecurityHandler(security(resources, settings.usersFile()));
-        context.addEventListener(new AppListener());
+        // HTTP/1.1 streams see their client's close at once (issue 14); off only to measure its cost.
+        context.addEventListener(new AppListener(settings.closeWatch() ? new EndPointWatch() : ClientGoneWatch.NONE));
         // The same error pages web.xml declares for a WAR: JSON bodies for container rejections.
-        ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
+        ErrorPageErrorHandler errors = new JsonErrors.ContextHandler();
         for (int code : ErrorServlet.CODES) {
             errors.addErrorPage(code, ErrorServlet.PATH);
         }
         context.setErrorHandler(errors);
         server.setHandler(context);
+        // Rejections below the app (bad request line, ambiguous URI) answer JSON too (issue 14).
+        server.setErrorHandler(new JsonErrors.ServerHandler());
         // Jetty's graceful stop waits for open requests, and a stream never ends by itself:
         // complete every stream first so the stop takes milliseconds, not the stop timeout.
         server.addEventListener(new LifeCycle.Listener() {
@@ -94,13 +88,40 @@ public final class EmbeddedServer {
         }
         HashLoginService login = new HashLoginService(REALM, users);
         ConstraintSecurityHandler security = new ConstraintSecurityHandler();
-        security.setAuthenticator(new BasicAuthenticator());
+        security.setAuthenticator(new SafeBasicAuthenticator());
         security.setRealmName(REALM);
         // As the WAR's <deny-uncovered-http-methods/>: every method has a rule anyway, and Jetty
         // then does not warn about "uncovered HTTP methods" at start.
         security.setDenyUncoveredHttpMethods(true);
         security.setLoginService(login);
         return security;
+    }
+
+    /**
+     * What an operator needs at start-up: the URL to open, who can sign in and how, and on
+     * which addresses the runner listens (loopback only while the demo users are in use).
+     */
+    public static List<String> startupLines(Settings settings, int port) {
+        String scheme = settings.isTls() ? "https" : "http";
+        String bind = settings.bindHost();
+        boolean everywhere = bind.equals("0.0.0.0") || bind.equals("::") || bind.equals("[::]");
+        String shown = everywhere || bind.startsWith("127.") ? "localhost" : bind.contains(":") ? "[" + bind + "]" : bind;
+        List<String> lines = new ArrayList<>();
+        lines.add("sse-notify listening on " + scheme + "://" + shown + ":" + port + "/ ("
+                + (everywhere ? "all interfaces" : "address " + bind) + "; "
+                + (settings.isTls() ? "HTTPS with HTTP/2 by ALPN, HTTP/1.1 fallback" : "HTTP/1.1 and h2c") + ")");
+        if (settings.usersFile().isEmpty()) {
+            lines.add("sign in with a built-in demo user: alice@example.com / alice or bob@example.com / bob "
+                    + "(publisher: backend / backend-secret)");
+            if (settings.host().isEmpty()) {
+                lines.add("listening on loopback only because the demo users' passwords are public: set "
+                        + Settings.USERS_FILE + " to your own users (then all interfaces) or " + Settings.HOST
+                        + " to choose the address");
+            }
+        } else {
+            lines.add("sign in with a user of " + settings.usersFile() + " (HTTP BASIC, realm " + REALM + ")");
+        }
+        return lines;
     }
 
     public static int port(Server server) {

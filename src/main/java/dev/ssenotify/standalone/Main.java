@@ -52,7 +52,15 @@ public final class Main {
             System.exit(2);
             return;
         }
-        Server server = EmbeddedServer.newServer(settings.port(), Map.of());
+        Server server;
+        try {
+            server = EmbeddedServer.newServer(settings.port(), Map.of());
+        } catch (Settings.InvalidSettingsException e) {
+            // Checked only when the connector is built: a keystore that does not open.
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
         server.setStopAtShutdown(false);
         running.set(server);
         server.start();
@@ -65,7 +73,10 @@ public final class Main {
             server.stop();
             System.exit(1);
         }
-        System.out.println("sse-notify listening on http://localhost:" + EmbeddedServer.port(server) + "/");
+        Logger startup = Logger.getLogger(Main.class.getName());
+        for (String line : EmbeddedServer.startupLines(settings, EmbeddedServer.port(server))) {
+            startup.info(line);
+        }
         server.join();
     }
 

@@ -16,6 +16,8 @@ public enum CloseReason {
     DEAD,
     /** Replaying missed rows failed (e.g. the database was down). */
     REPLAY_FAILED,
+    /** The sign-in that opened it (a JWT) stopped being accepted; the client reconnects with a fresh one. */
+    TOKEN_EXPIRED,
     /** The application is stopping. */
     SHUTDOWN
 }

@@ -50,6 +50,8 @@ public final class SseConnection implements WriteListener, AsyncListener {
     private final AtomicInteger wip = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Consumer<SseConnection> onClose = c -> { };
+    // What else this stream owns and must let go of when it ends (a deadline timer, issue 14).
+    private final Queue<Runnable> closeHooks = new ConcurrentLinkedQueue<>();
     private volatile StreamEvents events = StreamEvents.NONE;
     private volatile AsyncContext async;
     private volatile ServletOutputStream out;
@@ -119,6 +121,24 @@ public final class SseConnection implements WriteListener, AsyncListener {
 
     void pageThrough(Pager p) {
         this.pager = p;
+    }
+
+    /** Runs {@code hook} once when this stream closes (at once if it already has). */
+    void whenClosed(Runnable hook) {
+        closeHooks.add(hook);
+        if (closed.get()) {
+            runCloseHooks();
+        }
+    }
+
+    private void runCloseHooks() {
+        for (Runnable hook; (hook = closeHooks.poll()) != null; ) {
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                log.warn("close hook of the stream of {} failed", user, e);
+            }
+        }
     }
 
     /**
@@ -380,6 +400,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
         } catch (RuntimeException e) {
             failure = e;
         }
+        runCloseHooks();
         AsyncContext ctx = async;
         if (ctx != null) {
             try {

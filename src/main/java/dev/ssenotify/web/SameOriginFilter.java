@@ -40,6 +40,10 @@ public final class SameOriginFilter extends HttpFilter {
             return null;
         }
         String host = req.getHeader("Host");
+        if (host == null) {
+            // HTTP/2 carries the authority in :authority, which containers need not expose as Host.
+            host = authority(req);
+        }
         try {
             URI o = new URI(origin);
             String authority = o.getRawAuthority();
@@ -50,5 +54,16 @@ public final class SameOriginFilter extends HttpFilter {
             // a malformed Origin is foreign
         }
         return "request from origin " + origin + " refused: only this server's own origin may change data";
+    }
+
+    private static String authority(HttpServletRequest req) {
+        int port = req.getServerPort();
+        boolean defaultPort = port <= 0 || (port == 80 && "http".equals(req.getScheme()))
+                || (port == 443 && "https".equals(req.getScheme()));
+        String name = req.getServerName();
+        if (name.indexOf(':') >= 0 && !name.startsWith("[")) {
+            name = "[" + name + "]";
+        }
+        return defaultPort ? name : name + ":" + port;
     }
 }

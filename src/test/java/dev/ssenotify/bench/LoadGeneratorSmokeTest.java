@@ -28,7 +28,10 @@ class LoadGeneratorSmokeTest {
         BenchUsers users = new BenchUsers(50, "bench");
         Path usersFile = dir.resolve("users.txt");
         users.write(usersFile, TestServer.BACKEND, TestServer.PASSWORDS.get(TestServer.BACKEND));
-        try (TestServer server = TestServer.start(Map.of(Settings.USERS_FILE, usersFile.toString()))) {
+        // run() closes every stream before it returns; the HTTP/1.1 close watch (issue 14) would
+        // drop them from the count below at once, so it is off: the count is what was held.
+        try (TestServer server = TestServer.start(Map.of(Settings.USERS_FILE, usersFile.toString(),
+                Settings.CLOSE_WATCH, "false"))) {
             LoadGenerator.Options o = new LoadGenerator.Options();
             o.port = server.port();
             o.streams = 200;

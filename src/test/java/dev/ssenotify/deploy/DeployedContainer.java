@@ -32,6 +32,8 @@ abstract class DeployedContainer implements AutoCloseable {
     protected final Path base;
     protected final Map<String, String> env = new LinkedHashMap<>();
     protected int port;
+    /** Issue 14: serve h2c next to HTTP/1.1 on the container's connector. */
+    protected boolean http2c;
     private Process process;
     private Thread killOnExit;
 
@@ -60,6 +62,12 @@ abstract class DeployedContainer implements AutoCloseable {
             throw new IllegalStateException(war + " is missing: `mvn verify` packages it before the integration tests");
         }
         return war;
+    }
+
+    /** Serve h2c (prior knowledge and Upgrade) on the plain connector too. */
+    DeployedContainer http2c() {
+        this.http2c = true;
+        return this;
     }
 
     /** A setting given to the container's JVM as an environment variable. */

@@ -46,7 +46,7 @@ final class JettyContainer extends DeployedContainer {
     @Override
     protected void configure() throws IOException {
         Process setup = new ProcessBuilder(javaExecutable(), "-jar", home.resolve("start.jar").toString(),
-                "jetty.home=" + home, "jetty.base=" + base, "--add-modules=http,ee10-deploy")
+                "jetty.home=" + home, "jetty.base=" + base, "--add-modules=http,ee10-deploy" + (http2c ? ",http2c" : ""))
                 .directory(base.toFile()).redirectErrorStream(true)
                 .redirectOutput(base.resolve("setup.log").toFile()).start();
         try {

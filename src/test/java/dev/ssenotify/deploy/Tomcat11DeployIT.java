@@ -14,6 +14,7 @@ class Tomcat11DeployIT extends DeployedWarFlow {
     @Override
     protected DeployedContainer newContainer() throws IOException {
         tomcat = new TomcatContainer("tomcat-11.0", "it.tomcat11.home");
+        tomcat.http2c();
         return tomcat.contextDescriptor("""
                   <Parameter name="SSE_NOTIFY_JDBC_URL" value="%s" override="false"/>
                   <Parameter name="SSE_NOTIFY_HEARTBEAT_SECONDS" value="%d" override="false"/>"""
@@ -23,6 +24,11 @@ class Tomcat11DeployIT extends DeployedWarFlow {
     @Override
     protected String expectedDatabase() {
         return tomcat.h2Url();
+    }
+
+    @Override
+    protected boolean servesH2c() {
+        return true;
     }
 
     @Override

@@ -64,6 +64,13 @@ final class TomcatContainer extends DeployedContainer {
         }
         server = server.replace("<Server port=\"8005\"", "<Server port=\"-1\"")
                 .replace("<Connector port=\"8080\"", "<Connector port=\"" + port + "\"");
+        if (http2c) {
+            // The stock connector is self-closing (<Connector ... />); give it the HTTP/2 upgrade.
+            int start = server.indexOf("<Connector port=\"" + port + "\"");
+            int end = server.indexOf("/>", start);
+            server = server.substring(0, end) + ">\n      <UpgradeProtocol className=\"org.apache.coyote.http2.Http2Protocol\"/>\n    </Connector>"
+                    + server.substring(end + 2);
+        }
         Files.writeString(serverXml, server, StandardCharsets.UTF_8);
         Files.writeString(base.resolve("conf/tomcat-users.xml"), tomcatUsers(), StandardCharsets.UTF_8);
 
