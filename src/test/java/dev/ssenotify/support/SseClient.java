@@ -257,6 +257,43 @@ public final class SseClient implements AutoCloseable {
         return comments;
     }
 
+    /**
+     * The body so far split into frames (the lines between blank lines, line ends removed),
+     * so a test can see which fields one frame carried: {@link SseEvent#id()} is the
+     * EventSource's last event id, which a frame without {@code id:} inherits.
+     */
+    public List<List<String>> frames() {
+        List<List<String>> frames = new ArrayList<>();
+        List<String> current = new ArrayList<>();
+        for (String line : bodyText().replace("\r\n", "\n").replace('\r', '\n').split("\n", -1)) {
+            if (line.isEmpty()) {
+                if (!current.isEmpty()) {
+                    frames.add(current);
+                    current = new ArrayList<>();
+                }
+            } else {
+                current.add(line);
+            }
+        }
+        return frames;
+    }
+
+    /** The frames whose {@code event:} field is {@code name}. */
+    public List<List<String>> frames(String name) {
+        return frames().stream().filter(f -> f.contains("event: " + name) || f.contains("event:" + name)).toList();
+    }
+
+    /** Fails if a frame of event {@code name} carries an {@code id:} field (it would move the browser's Last-Event-ID). */
+    public void assertNoIdOn(String name) {
+        for (List<String> f : frames(name)) {
+            for (String line : f) {
+                if (line.equals("id") || line.startsWith("id:")) {
+                    throw new AssertionError("a '" + name + "' frame carries an id field, it must not: " + f);
+                }
+            }
+        }
+    }
+
     /** True once the server ended the response (or the connection broke). */
     public boolean ended() {
         return ended;
@@ -268,6 +305,25 @@ public final class SseClient implements AutoCloseable {
      */
     public boolean endedCleanly() {
         return endedCleanly;
+    }
+
+    /**
+     * Waits until the server ended the response and fails unless it ended it cleanly (the
+     * last chunk), not by a reset or a cut connection.
+     */
+    public SseClient awaitCleanEnd(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!ended && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        if (!ended) {
+            throw new AssertionError("the stream did not end within " + timeout);
+        }
+        if (!endedCleanly) {
+            throw new AssertionError("the stream ended by a reset or a cut connection, not by its last chunk; body: "
+                    + bodyText());
+        }
+        return this;
     }
 
     /** Closes with an RST (SO_LINGER 0), like a killed tab or a dropped network. */
