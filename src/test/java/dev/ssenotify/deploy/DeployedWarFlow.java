@@ -187,7 +187,7 @@ abstract class DeployedWarFlow {
             Thread.sleep(left / 1_000_000);
         }
         assertFalse(longLived.ended(), "the stream ended: " + longLived.bodyText());
-        assertTrue(longLived.comments().size() >= 3, "keep-alives: " + longLived.comments());
+        longLived.assertCommentSpacing(3, Duration.ofSeconds(HEARTBEAT_SECONDS), Duration.ofSeconds(2));
         assertTrue(longLived.bodyText().contains("\n\n: keepalive\n\n"), longLived.bodyText());
 
         long id = rowId(publish(BOB, "job", "still live after " + PAST_DEFAULT_ASYNC_TIMEOUT.toSeconds() + " s"));

@@ -33,6 +33,7 @@ public final class SseClient implements AutoCloseable {
     private final Map<String, String> headers;
     private final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
     private final List<String> comments = new CopyOnWriteArrayList<>();
+    private final List<Long> commentNanos = new CopyOnWriteArrayList<>();
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private final String errorBody;
     private volatile boolean ended;
@@ -170,6 +171,7 @@ public final class SseClient implements AutoCloseable {
                 return;
             }
             if (l.startsWith(":")) {
+                commentNanos.add(System.nanoTime());
                 comments.add(l.substring(1).trim());
                 return;
             }
@@ -255,6 +257,38 @@ public final class SseClient implements AutoCloseable {
 
     public List<String> comments() {
         return comments;
+    }
+
+    /** When each of {@link #comments()} arrived ({@link System#nanoTime()}), in the same order. */
+    public List<Long> commentTimes() {
+        return commentNanos;
+    }
+
+    /**
+     * Fails unless at least {@code count} comments arrived and every gap between two
+     * consecutive ones is {@code period} within {@code tolerance}: keep-alives every 50 ms
+     * instead of every second fail, and so does a missed beat.
+     */
+    public void assertCommentSpacing(int count, Duration period, Duration tolerance) {
+        List<Long> at = List.copyOf(commentNanos);
+        if (at.size() < count) {
+            throw new AssertionError("expected at least " + count + " comments, got " + comments);
+        }
+        for (int i = 1; i < at.size(); i++) {
+            long gapMs = (at.get(i) - at.get(i - 1)) / 1_000_000;
+            if (Math.abs(gapMs - period.toMillis()) > tolerance.toMillis()) {
+                throw new AssertionError("comment " + i + " came " + gapMs + " ms after the one before, expected "
+                        + period.toMillis() + " ms +- " + tolerance.toMillis() + "; all gaps: " + gaps(at));
+            }
+        }
+    }
+
+    private static List<Long> gaps(List<Long> at) {
+        List<Long> out = new ArrayList<>();
+        for (int i = 1; i < at.size(); i++) {
+            out.add((at.get(i) - at.get(i - 1)) / 1_000_000);
+        }
+        return out;
     }
 
     /**
