@@ -261,6 +261,17 @@ class TokenSignInTest {
     }
 
     @Test
+    void aCustomRolesClaimIsTheOneRead() throws Exception {
+        server.close();
+        server = TestServer.start(Map.of(Settings.JWT_HS256_SECRET, SECRET, Settings.JWT_ROLES_CLAIM, "groups"));
+        String fromGroups = hs256(claims("reports-service").claim("groups", List.of("publisher")).build());
+        assertEquals(201, publishWithBearer(fromGroups).statusCode());
+        // "roles" is just another claim now.
+        HttpResponse<String> fromRoles = publishWithBearer(hs256(claims("reports-service", "publisher").build()));
+        assertEquals(403, fromRoles.statusCode(), fromRoles.body());
+    }
+
+    @Test
     void unreadableRs256KeyStopsStartUp() {
         Exception e = assertThrows(Exception.class, () -> TestServer.start(
                 Map.of(Settings.JWT_RS256_PUBLIC_KEY, dir.resolve("missing.pem").toString())).close());
