@@ -164,6 +164,31 @@ class ReadApiTest extends ServerTest {
     }
 
     @Test
+    void linkIsNullWhenAbsentInTheReplyTheListAndTheFrame() throws Exception {
+        try (SseClient alice = server.stream(ALICE)) {
+            HttpResponse<String> created = server.postJson("/api/v1/notifications", BACKEND,
+                    "{\"userEmail\":\"alice@example.com\",\"type\":\"report\",\"messageBody\":\"no link\"}");
+            assertEquals(201, created.statusCode(), created.body());
+            assertTrue(created.body().contains(",\"link\":null,"), created.body());
+            assertTrue(alice.next(Duration.ofSeconds(5)).data().contains(",\"link\":null,"), alice.bodyText());
+            JsonNode item = getJson("/api/v1/notifications", ALICE).get("items").get(0);
+            assertTrue(item.has("link") && item.get("link").isNull(), item.toString());
+        }
+    }
+
+    @Test
+    void limit200IsAccepted() throws Exception {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 201; i++) {
+            ids.add(server.publish(ALICE, "report", "row " + i));
+        }
+        JsonNode page = getJson("/api/v1/notifications?limit=200", ALICE);
+        assertEquals(200, page.get("items").size());
+        assertEquals(ids.get(200), ids(page).get(0));
+        assertEquals(ids.get(1), page.get("nextBefore").asLong(), "one more row is older than the page");
+    }
+
+    @Test
     void markReadPushesNamedReadEventToCallersStreamsOnly() throws Exception {
         long id = server.publish(ALICE, "report", "a");
         server.publish(ALICE, "report", "b");
