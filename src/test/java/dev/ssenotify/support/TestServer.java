@@ -21,6 +21,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
 
 /**
@@ -39,10 +40,13 @@ public final class TestServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Server server;
+    /** "" at the root, else e.g. "/sse-notify": {@link #uri}, {@link #request} and {@link #stream} paths are below it. */
+    private final String contextPath;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private TestServer(Server server) {
+    private TestServer(Server server, String contextPath) {
         this.server = server;
+        this.contextPath = contextPath;
     }
 
     public static TestServer start() throws Exception {
@@ -55,15 +59,30 @@ public final class TestServer implements AutoCloseable {
 
     /** On a given port (0 = any free one), e.g. to bring a server back where its clients expect it. */
     public static TestServer start(int port, Map<String, String> settings) throws Exception {
+        return start(port, "", settings);
+    }
+
+    /**
+     * At a context path other than the root ({@code "/sse-notify"}), as a WAR is deployed: paths
+     * given to this server's calls are relative to it, links the app writes include it.
+     */
+    public static TestServer startAt(String contextPath, Map<String, String> settings) throws Exception {
+        return start(0, contextPath, settings);
+    }
+
+    private static TestServer start(int port, String contextPath, Map<String, String> settings) throws Exception {
         Map<String, String> params = new HashMap<>(defaults());
         params.putAll(settings);
         Server server = EmbeddedServer.newServer(port, params);
+        if (!contextPath.isEmpty()) {
+            ((ServletContextHandler) server.getHandler()).setContextPath(contextPath);
+        }
         server.start();
         if (EmbeddedServer.app(server) == null) {
             server.stop();
             throw new IllegalStateException("the app did not start; see the log");
         }
-        return new TestServer(server);
+        return new TestServer(server, contextPath);
     }
 
     /**
@@ -89,7 +108,16 @@ public final class TestServer implements AutoCloseable {
     }
 
     public URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port() + path);
+        return URI.create("http://127.0.0.1:" + port() + contextPath + path);
+    }
+
+    /** A path as the app writes it in links and {@code Location} (it already holds the context path). */
+    public URI absolute(String absolutePath) {
+        return URI.create("http://127.0.0.1:" + port() + absolutePath);
+    }
+
+    public String contextPath() {
+        return contextPath;
     }
 
     public App app() {
@@ -102,7 +130,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     public SseClient stream(String user, Map<String, String> headers) throws IOException, InterruptedException {
-        SseClient c = SseClient.open(port(), "/api/v1/notifications/stream", user, PASSWORDS.get(user), headers);
+        SseClient c = SseClient.open(port(), contextPath + "/api/v1/notifications/stream", user, PASSWORDS.get(user), headers);
         if (c.status() != 200) {
             throw new AssertionError("stream of " + user + " answered " + c.status() + ": " + c.errorBody());
         }
