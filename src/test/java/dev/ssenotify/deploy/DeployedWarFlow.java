@@ -141,9 +141,7 @@ abstract class DeployedWarFlow {
     void invalidNotificationAnswers400WithJsonError() throws Exception {
         HttpResponse<String> r = postJson(BACKEND, NOTIFICATIONS,
                 "{\"userEmail\":\"not-an-email\",\"type\":\"job\",\"messageBody\":\"x\"}");
-        assertEquals(400, r.statusCode(), r.body());
-        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
-        assertTrue(TestServer.json(r.body()).get("error").asText().contains("userEmail"), r.body());
+        TestServer.assertJsonError(r, 400, "userEmail");
     }
 
     @Test

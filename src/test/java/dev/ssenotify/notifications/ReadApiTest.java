@@ -3,6 +3,7 @@ package dev.ssenotify.notifications;
 import static dev.ssenotify.support.TestServer.ALICE;
 import static dev.ssenotify.support.TestServer.BACKEND;
 import static dev.ssenotify.support.TestServer.BOB;
+import static dev.ssenotify.support.TestServer.ids;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,12 +27,6 @@ class ReadApiTest extends ServerTest {
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
         return TestServer.json(r.body());
-    }
-
-    private static List<Long> ids(JsonNode page) {
-        List<Long> ids = new ArrayList<>();
-        page.get("items").forEach(n -> ids.add(n.get("id").asLong()));
-        return ids;
     }
 
     private long unread(String user) throws Exception {

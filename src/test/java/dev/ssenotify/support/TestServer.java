@@ -18,7 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -177,6 +179,17 @@ public final class TestServer implements AutoCloseable {
 
     public static JsonNode json(String text) throws IOException {
         return JSON.readTree(text);
+    }
+
+    /**
+     * The ids in a JSON reply: a page's {@code items} ({@code {"items":[{"id":1,...}]}}), an
+     * array of rows, or an array of ids ({@code "ids":[1,2]} of a read event).
+     */
+    public static List<Long> ids(JsonNode node) {
+        JsonNode array = node.has("items") ? node.get("items") : node;
+        List<Long> ids = new ArrayList<>();
+        array.forEach(n -> ids.add(n.isObject() ? n.get("id").asLong() : n.asLong()));
+        return ids;
     }
 
     /** The contract for every rejection: this status, a JSON body, an {@code error} containing {@code fragment}. */
