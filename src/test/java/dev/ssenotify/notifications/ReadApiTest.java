@@ -193,6 +193,8 @@ class ReadApiTest extends ServerTest {
             assertEquals("read", e.event());
             assertEquals("{\"ids\":[" + id + "],\"unread\":1}", e.data());
             assertTrue(alice.bodyText().contains("event: read\ndata: {\"ids\":[" + id + "],\"unread\":1}\n\n"), alice.bodyText());
+            assertEquals(1, alice.frames("read").size(), alice.bodyText());
+            alice.assertNoIdOn("read");
             assertNull(bob.poll(Duration.ofMillis(300)));
         }
     }
