@@ -30,8 +30,8 @@ class GracefulShutdownTest {
         server.close();
         long stopMs = (System.nanoTime() - started) / 1_000_000;
         for (SseClient c : clients) {
-            await().atMost(Duration.ofSeconds(5)).until(c::ended);
             // A complete chunked response: the stream ended cleanly, not by a reset.
+            c.awaitCleanEnd(Duration.ofSeconds(5));
             assertTrue(c.bodyText().startsWith("retry: 3000\ndata: --ping--\n\n"), c.bodyText());
             c.close();
         }

@@ -7,8 +7,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ssenotify.standalone.LogLineFormatter;
 import dev.ssenotify.support.SseClient;
 import dev.ssenotify.support.TestServer;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,21 +18,25 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
+import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class LogLinesTest {
 
-    private final Logger ours = Logger.getLogger("dev.ssenotify");
+    /** The root logger: every library's lines (Jetty, jdbi, H2, HikariCP), not only ours. */
+    private final Logger root = Logger.getLogger("");
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    /** Each record as the standalone runner prints it: the real formatter, with every cause's stack trace. */
+    private final List<String> printed = new CopyOnWriteArrayList<>();
     private final Handler capture = new Handler() {
-        private final SimpleFormatter f = new SimpleFormatter();
+        private final LogLineFormatter f = new LogLineFormatter();
 
         @Override
         public void publish(LogRecord r) {
             lines.add(f.formatMessage(r) + (r.getThrown() != null ? " " + r.getThrown() : ""));
+            printed.add(f.format(r));
         }
 
         @Override
@@ -45,14 +51,18 @@ class LogLinesTest {
 
     @BeforeEach
     void start() throws Exception {
-        ours.addHandler(capture);
+        root.addHandler(capture);
         server = TestServer.start();
     }
 
     @AfterEach
     void stop() throws Exception {
         server.close();
-        ours.removeHandler(capture);
+        root.removeHandler(capture);
+    }
+
+    private List<String> printedContaining(String fragment) {
+        return printed.stream().filter(l -> l.contains(fragment)).toList();
     }
 
     private List<String> linesStartingWith(String prefix) {
@@ -92,7 +102,49 @@ class LogLinesTest {
         server.postJson("/api/v1/notifications", BACKEND, "{\"userEmail\":\"alice@example.com\",\"messageBody\": SECRET-MALFORMED-BODY}");
         server.postJson("/api/v1/notifications", BACKEND, "{\"userEmail\":\"alice@example.com\",\"type\":\"bad type\",\"messageBody\":\"SECRET-INVALID-BODY\"}");
         assertEquals(2, linesStartingWith("rejected status=400 ").size(), lines.toString());
-        assertEquals(List.of(), lines.stream().filter(l -> l.contains("SECRET")).toList());
+        assertEquals(List.of(), printedContaining("SECRET"));
+    }
+
+    @Test
+    void aDeliveredBodyNeverReachesTheLog() throws Exception {
+        try (SseClient c = server.stream(ALICE)) {
+            server.publish(ALICE, "report", "SECRET-DELIVERED-BODY");
+            assertTrue(c.next(Duration.ofSeconds(5)).data().contains("SECRET-DELIVERED-BODY"));
+            server.app().registry().shutdown();
+            await().atMost(Duration.ofSeconds(5)).until(c::ended);
+        }
+        assertEquals(1, linesStartingWith("stream closed ").size(), lines.toString());
+        assertEquals(List.of(), printedContaining("SECRET"));
+    }
+
+    @Test
+    void anOverLongBodyIsRefusedWithoutLoggingIt() throws Exception {
+        String body = "SECRET-LONG-BODY-" + "x".repeat(64 * 1024);
+        HttpResponse<String> r = server.postJson("/api/v1/notifications", BACKEND,
+                "{\"userEmail\":\"alice@example.com\",\"type\":\"report\",\"messageBody\":\"" + body + "\"}");
+        TestServer.assertJsonError(r, 400, "messageBody");
+        assertEquals(1, linesStartingWith("rejected status=400 ").size(), lines.toString());
+        assertEquals(List.of(), printedContaining("SECRET"));
+    }
+
+    @Test
+    void aPublishThatFailsOnADownDatabaseLogsTheCauseChainButNotTheBody() throws Exception {
+        server.close();
+        Server h2 = Server.createTcpServer("-tcpPort", "0", "-ifNotExists").start();
+        try {
+            server = TestServer.start(Map.of(Settings.JDBC_URL,
+                    "jdbc:h2:tcp://127.0.0.1:" + h2.getPort() + "/mem:loglines-" + System.nanoTime()));
+            h2.stop();
+            HttpResponse<String> r = server.postJson("/api/v1/notifications", BACKEND,
+                    "{\"userEmail\":\"alice@example.com\",\"type\":\"report\",\"messageBody\":\"SECRET-UNRECORDED-BODY\"}");
+            TestServer.assertJsonError(r, 503, "database unavailable");
+        } finally {
+            h2.stop();
+        }
+        List<String> failed = printedContaining("publish failed");
+        assertEquals(1, failed.size(), lines.toString());
+        assertTrue(failed.get(0).contains("Caused by: "), "the cause chain is printed: " + failed.get(0));
+        assertEquals(List.of(), printedContaining("SECRET"));
     }
 
     @Test
@@ -101,6 +153,6 @@ class LogLinesTest {
         server = TestServer.start(Map.of(Settings.JWT_HS256_SECRET, "test-secret-of-at-least-32-bytes-0123456789"));
         server.send(server.request("/api/v1/notifications/stream?access_token=SECRET.TOKEN.VALUE", null).GET().build());
         assertEquals(1, linesStartingWith("rejected status=401 reason=invalid token").size(), lines.toString());
-        assertEquals(List.of(), lines.stream().filter(l -> l.contains("SECRET")).toList());
+        assertEquals(List.of(), printedContaining("SECRET"));
     }
 }

@@ -10,7 +10,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,13 +48,29 @@ class LoadGeneratorSmokeTest {
             o.drainMillis = 30_000; // returns as soon as every delivery arrived; slack for a loaded machine
             o.label = "smoke";
             ByteArrayOutputStream log = new ByteArrayOutputStream();
-            LoadGenerator.Report r = new LoadGenerator(o, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+            LoadGenerator generator = new LoadGenerator(o, new PrintStream(log, true, StandardCharsets.UTF_8));
+            CompletableFuture<LoadGenerator.Report> running = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return generator.run();
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            });
+            // While the generator runs: the server holds every one of its streams.
+            int most = 0;
+            while (!running.isDone() && most < 200) {
+                most = Math.max(most, server.streams());
+                Thread.sleep(5);
+            }
+            LoadGenerator.Report r = running.get(5, TimeUnit.MINUTES);
             String text = BenchReport.text(r);
+            assertEquals(200, most, "most streams the server held during the run; " + text);
             System.out.println(text);
 
             assertEquals(200, r.ready(), text);
             assertEquals(0, r.failures(), text);
-            assertEquals(200, server.streams(), text);
+            // The generator closed them all: the server lets every one go.
+            server.awaitStreams(0, Duration.ofSeconds(40));
             LoadGenerator.Phase p = r.phases().get(0);
             assertEquals(1000, p.ok(), text);
             assertEquals(4000, p.delivery().expected(), text);

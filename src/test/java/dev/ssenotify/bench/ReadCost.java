@@ -1,12 +1,11 @@
 package dev.ssenotify.bench;
 
+import dev.ssenotify.support.TestServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Base64;
 
 /**
  * The read API's cost for one user with many rows, the case the dropped
@@ -21,8 +20,8 @@ import java.util.Base64;
 public final class ReadCost {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final String PUBLISHER = basic("backend", "backend-secret");
-    private static final String ALICE = basic("alice@example.com", "alice");
+    private static final String PUBLISHER = TestServer.basic("backend", "backend-secret");
+    private static final String ALICE = TestServer.basic("alice@example.com", "alice");
 
     private final int port;
 
@@ -77,7 +76,4 @@ public final class ReadCost {
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static String basic(String user, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-    }
 }

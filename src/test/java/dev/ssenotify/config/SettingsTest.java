@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class SettingsTest {
@@ -23,6 +26,39 @@ class SettingsTest {
         assertEquals(1000, s.replayLimit());
         assertEquals(Duration.ofMillis(3000), s.exportDelay());
         assertEquals("roles", s.jwtRolesClaim());
+        assertEquals("", s.metricsRole(), "metrics are open by default");
+        assertEquals(30, s.retentionReadDays());
+        assertEquals(10_000, s.retentionMaxPerUser());
+    }
+
+    @Test
+    void anHs256SecretUnder32BytesStopsStartUp() {
+        Settings.InvalidSettingsException e = assertThrows(Settings.InvalidSettingsException.class,
+                () -> Settings.fromMap(Map.of(Settings.JWT_HS256_SECRET, "x".repeat(31))));
+        assertTrue(e.getMessage().contains("SSE_NOTIFY_JWT_HS256_SECRET must be at least 32 bytes"), e.getMessage());
+        assertEquals(32, Settings.fromMap(Map.of(Settings.JWT_HS256_SECRET, "x".repeat(32))).jwtHs256Secret().length());
+    }
+
+    /** Prints the retry setting as {@link Settings#load} reads it in a JVM of its own. */
+    public static final class PrintRetry {
+        public static void main(String[] args) {
+            System.out.println("retryMs=" + Settings.load(name -> Settings.RETRY_MS.equals(name) ? "1111" : null).retryMs());
+        }
+    }
+
+    @Test
+    void environmentBeatsSystemProperty() throws Exception {
+        // The environment of a running JVM is fixed, so the check runs in a child JVM.
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-D" + Settings.RETRY_MS + "=4321",
+                PrintRetry.class.getName());
+        pb.environment().put(Settings.RETRY_MS, "2468");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("retryMs=2468"), "environment beats system property and init-param: " + out);
     }
 
     @Test

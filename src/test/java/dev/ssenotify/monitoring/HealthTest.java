@@ -35,8 +35,8 @@ class HealthTest {
 
             HttpResponse<String> publish = server.postJson("/api/v1/notifications", TestServer.BACKEND,
                     "{\"userEmail\":\"alice@example.com\",\"type\":\"t\",\"messageBody\":\"m\"}");
-            assertEquals(503, publish.statusCode());
-            TestServer.json(publish.body()).get("error").asText();
+            TestServer.assertJsonError(publish, 503, "database unavailable, the notification was not recorded");
+            assertEquals("5", publish.headers().firstValue("Retry-After").orElse(null));
         } finally {
             h2.stop();
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ssenotify.support.SseClient;
+import dev.ssenotify.support.SseEvent;
 import dev.ssenotify.support.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -70,6 +71,10 @@ class PublishBadInputTest {
         TestServer.assertJsonError(r, 400, expectedError);
         assertEquals(before, rows());
         assertNull(alice.poll(Duration.ofMillis(50)), "a rejected publish pushed a frame");
+        // Frames of one stream arrive in order: whatever the rejected publish pushed, however
+        // late, comes before this marker.
+        long marker = server.publish(ALICE, "marker", "after the rejected publish");
+        assertEquals(String.valueOf(marker), alice.next(Duration.ofSeconds(5)).id(), "a rejected publish pushed a frame");
     }
 
     @Test
@@ -138,7 +143,10 @@ class PublishBadInputTest {
                 .header("Content-Type", "application/json").header("Origin", "http://127.0.0.1:" + server.port())
                 .POST(HttpRequest.BodyPublishers.ofString(validBody())).build());
         assertEquals(201, sameOrigin.statusCode(), sameOrigin.body());
-        alice.next(Duration.ofSeconds(5));
+        SseEvent pushed = alice.next(Duration.ofSeconds(5));
+        assertEquals(TestServer.json(sameOrigin.body()).get("id").asText(), pushed.id(),
+                "the same-origin row is the only frame: the refused ones pushed nothing");
+        assertEquals(sameOrigin.body(), pushed.data());
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.ssenotify.notifications;
 import static dev.ssenotify.support.TestServer.ALICE;
 import static dev.ssenotify.support.TestServer.BACKEND;
 import static dev.ssenotify.support.TestServer.BOB;
+import static dev.ssenotify.support.TestServer.ids;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,12 +27,6 @@ class ReadApiTest extends ServerTest {
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
         return TestServer.json(r.body());
-    }
-
-    private static List<Long> ids(JsonNode page) {
-        List<Long> ids = new ArrayList<>();
-        page.get("items").forEach(n -> ids.add(n.get("id").asLong()));
-        return ids;
     }
 
     private long unread(String user) throws Exception {
@@ -164,6 +159,31 @@ class ReadApiTest extends ServerTest {
     }
 
     @Test
+    void linkIsNullWhenAbsentInTheReplyTheListAndTheFrame() throws Exception {
+        try (SseClient alice = server.stream(ALICE)) {
+            HttpResponse<String> created = server.postJson("/api/v1/notifications", BACKEND,
+                    "{\"userEmail\":\"alice@example.com\",\"type\":\"report\",\"messageBody\":\"no link\"}");
+            assertEquals(201, created.statusCode(), created.body());
+            assertTrue(created.body().contains(",\"link\":null,"), created.body());
+            assertTrue(alice.next(Duration.ofSeconds(5)).data().contains(",\"link\":null,"), alice.bodyText());
+            JsonNode item = getJson("/api/v1/notifications", ALICE).get("items").get(0);
+            assertTrue(item.has("link") && item.get("link").isNull(), item.toString());
+        }
+    }
+
+    @Test
+    void limit200IsAccepted() throws Exception {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 201; i++) {
+            ids.add(server.publish(ALICE, "report", "row " + i));
+        }
+        JsonNode page = getJson("/api/v1/notifications?limit=200", ALICE);
+        assertEquals(200, page.get("items").size());
+        assertEquals(ids.get(200), ids(page).get(0));
+        assertEquals(ids.get(1), page.get("nextBefore").asLong(), "one more row is older than the page");
+    }
+
+    @Test
     void markReadPushesNamedReadEventToCallersStreamsOnly() throws Exception {
         long id = server.publish(ALICE, "report", "a");
         server.publish(ALICE, "report", "b");
@@ -173,6 +193,8 @@ class ReadApiTest extends ServerTest {
             assertEquals("read", e.event());
             assertEquals("{\"ids\":[" + id + "],\"unread\":1}", e.data());
             assertTrue(alice.bodyText().contains("event: read\ndata: {\"ids\":[" + id + "],\"unread\":1}\n\n"), alice.bodyText());
+            assertEquals(1, alice.frames("read").size(), alice.bodyText());
+            alice.assertNoIdOn("read");
             assertNull(bob.poll(Duration.ofMillis(300)));
         }
     }

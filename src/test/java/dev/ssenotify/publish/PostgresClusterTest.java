@@ -1,5 +1,6 @@
 package dev.ssenotify.publish;
 
+import static dev.ssenotify.support.TestPostgres.perClass;
 import static dev.ssenotify.support.TestServer.ALICE;
 import static dev.ssenotify.support.TestServer.BOB;
 import static dev.ssenotify.support.TestServer.E;
@@ -22,11 +23,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two nodes (two embedded servers on their own ports) on one real PostgreSQL server, each test
@@ -35,21 +35,12 @@ import org.junit.jupiter.api.Test;
 class PostgresClusterTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static TestPostgres pg;
+    @RegisterExtension
+    static final TestPostgres pg = perClass();
 
     private String db;
     private TestServer a;
     private TestServer b;
-
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        pg = TestPostgres.startNew();
-    }
-
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        pg.close();
-    }
 
     @BeforeEach
     void startNodes() throws Exception {
@@ -99,17 +90,11 @@ class PostgresClusterTest {
             for (SseClient tab : List.of(onA, onB)) {
                 SseEvent e = tab.next(WAIT);
                 assertEquals("read", e.event());
-                assertEquals(List.of(id), ids(TestServer.json(e.data()).get("ids")));
+                assertEquals(List.of(id), TestServer.ids(TestServer.json(e.data()).get("ids")));
             }
             assertNull(onA.poll(Duration.ofMillis(300)), "the node that sent it delivers it once");
             assertNull(bobOnB.poll(Duration.ofMillis(200)), "bob's stream must not see alice's event");
         }
-    }
-
-    private static List<Long> ids(JsonNode array) {
-        List<Long> ids = new ArrayList<>();
-        array.forEach(n -> ids.add(n.asLong()));
-        return ids;
     }
 
     @Test

@@ -1,25 +1,17 @@
 package dev.ssenotify.retention;
 
+import static dev.ssenotify.support.TestPostgres.perClass;
+
 import dev.ssenotify.config.Settings;
 import dev.ssenotify.support.TestPostgres;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every retention test again on a real PostgreSQL: the same SQL must hold on both. */
 class RetentionOnPostgresTest extends RetentionTest {
 
-    private static TestPostgres pg;
-
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        pg = TestPostgres.startNew();
-    }
-
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        pg.close();
-    }
+    @RegisterExtension
+    static final TestPostgres pg = perClass();
 
     @Override
     Map<String, String> database() throws Exception {

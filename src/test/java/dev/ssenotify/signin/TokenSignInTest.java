@@ -15,6 +15,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.ssenotify.config.Settings;
 import dev.ssenotify.support.SseClient;
+import dev.ssenotify.support.SseEvent;
 import dev.ssenotify.support.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,10 +26,14 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Date;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,6 +44,8 @@ class TokenSignInTest {
 
     static final String SECRET = "test-secret-of-at-least-32-bytes-0123456789";
     static final String STREAM = "/api/v1/notifications/stream";
+    /** Known to no users file: signed in by token only. */
+    static final String CAROL = "carol@example.com";
 
     @TempDir
     static Path dir;
@@ -131,17 +138,34 @@ class TokenSignInTest {
 
     @Test
     void rs256TokenSignsIn() throws Exception {
-        String token = sign(new RSASSASigner(rsa.getPrivate()), JWSAlgorithm.RS256, claims(ALICE, "user").build());
+        // A user the BASIC users file does not know: only the token's sub can make it the principal.
+        String token = sign(new RSASSASigner(rsa.getPrivate()), JWSAlgorithm.RS256, claims(CAROL, "user").build());
         try (SseClient c = SseClient.open(server.port(), STREAM, null, null, Map.of("Authorization", "Bearer " + token))) {
             assertEquals(200, c.status(), c.errorBody());
             c.awaitPing();
+            server.publish(ALICE, "report", "not carol's");
+            long id = server.publish(CAROL, "report", "carol's");
+            SseEvent e = c.next(Duration.ofSeconds(5));
+            assertEquals(String.valueOf(id), e.id(), "the stream is the sub's: " + e);
+            assertEquals(CAROL, TestServer.json(e.data()).get("userEmail").asText());
         }
     }
 
     @Test
     void rolesClaimMayBeASpaceSeparatedString() throws Exception {
-        String token = hs256(claims("reports-service").claim("roles", "user publisher").build());
-        assertEquals(201, publishWithBearer(token).statusCode());
+        String token = hs256(claims(CAROL).claim("roles", "user publisher").build());
+        // publisher: it may publish...
+        HttpResponse<String> published = server.send(server.request("/api/v1/notifications", null)
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"userEmail\":\"" + CAROL + "\",\"type\":\"report\",\"messageBody\":\"done\"}"))
+                .build());
+        assertEquals(201, published.statusCode(), published.body());
+        // ...and user: it may read its own rows, which needs the other role of the string.
+        HttpResponse<String> list = getWithBearer("/api/v1/notifications", token);
+        assertEquals(200, list.statusCode(), list.body());
+        assertEquals(TestServer.json(published.body()).get("id").asLong(),
+                TestServer.json(list.body()).get("items").get(0).get("id").asLong());
     }
 
     @Test
@@ -237,8 +261,41 @@ class TokenSignInTest {
     }
 
     @Test
+    void aCustomRolesClaimIsTheOneRead() throws Exception {
+        server.close();
+        server = TestServer.start(Map.of(Settings.JWT_HS256_SECRET, SECRET, Settings.JWT_ROLES_CLAIM, "groups"));
+        String fromGroups = hs256(claims("reports-service").claim("groups", List.of("publisher")).build());
+        assertEquals(201, publishWithBearer(fromGroups).statusCode());
+        // "roles" is just another claim now.
+        HttpResponse<String> fromRoles = publishWithBearer(hs256(claims("reports-service", "publisher").build()));
+        assertEquals(403, fromRoles.statusCode(), fromRoles.body());
+    }
+
+    @Test
     void unreadableRs256KeyStopsStartUp() {
-        assertThrows(Exception.class, () -> TestServer.start(
+        Exception e = assertThrows(Exception.class, () -> TestServer.start(
                 Map.of(Settings.JWT_RS256_PUBLIC_KEY, dir.resolve("missing.pem").toString())).close());
+        String messages = messages(e);
+        assertTrue(messages.contains(Settings.JWT_RS256_PUBLIC_KEY + " must name a readable PEM file"), messages);
+        assertTrue(messages.contains("missing.pem"), "the error shows the value it got: " + messages);
+    }
+
+    /** The messages of an exception, its causes and what they suppressed: the start-up error may be wrapped. */
+    private static String messages(Throwable t) {
+        StringBuilder all = new StringBuilder();
+        ArrayDeque<Throwable> todo = new ArrayDeque<>(List.of(t));
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        while (!todo.isEmpty()) {
+            Throwable x = todo.pop();
+            if (!seen.add(x)) {
+                continue;
+            }
+            all.append(x).append('\n');
+            if (x.getCause() != null) {
+                todo.push(x.getCause());
+            }
+            todo.addAll(List.of(x.getSuppressed()));
+        }
+        return all.toString();
     }
 }

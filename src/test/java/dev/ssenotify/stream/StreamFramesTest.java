@@ -12,6 +12,7 @@ import dev.ssenotify.support.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -59,9 +60,26 @@ class StreamFramesTest extends ServerTest {
     @Test
     void keepaliveCommentArrivesEveryHeartbeat() throws Exception {
         try (SseClient c = server.stream(ALICE)) {
-            Thread.sleep(2_500);
-            assertTrue(c.comments().size() >= 2, "keep-alives seen: " + c.comments());
+            Thread.sleep(3_500);
+            c.assertCommentSpacing(3, Duration.ofSeconds(1), Duration.ofMillis(400));
             assertTrue(c.bodyText().contains("\n\n: keepalive\n\n"), c.bodyText());
+        }
+    }
+
+    @Test
+    void theDefaultKeepAlivePeriodIsFifteenSeconds() throws Exception {
+        server.close();
+        long started = System.nanoTime();
+        server = TestServer.start();
+        try (SseClient c = server.stream(ALICE)) {
+            long first = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (c.comments().isEmpty() && System.nanoTime() < first) {
+                Thread.sleep(50);
+            }
+            assertEquals(List.of("keepalive"), c.comments(), "one keep-alive within 20 s of the start");
+            long afterStartMs = (c.commentTimes().get(0) - started) / 1_000_000;
+            // The heartbeat ticks every 15 s from the app's start, so the first one is 15 s after it.
+            assertTrue(afterStartMs >= 14_900 && afterStartMs < 17_500, "first keep-alive " + afterStartMs + " ms after the start");
         }
     }
 

