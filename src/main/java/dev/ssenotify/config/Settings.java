@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -151,6 +152,34 @@ public record Settings(
     }
 
     /** The async timeout: a backstop past the maximum stream age, or none when the age is unlimited. */
+    /**
+     * Like the record's own, but with the secrets masked (the HS256 secret, the keystore
+     * password, a password in the JDBC URL): settings end up in logs, test reports and
+     * exception messages.
+     */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("Settings[");
+        RecordComponent[] components = Settings.class.getRecordComponents();
+        for (int i = 0; i < components.length; i++) {
+            RecordComponent c = components[i];
+            Object value;
+            try {
+                value = c.getAccessor().invoke(this);
+            } catch (ReflectiveOperationException e) {
+                value = "?";
+            }
+            if (("jwtHs256Secret".equals(c.getName()) || "tlsPassword".equals(c.getName()))
+                    && value instanceof String v && !v.isEmpty()) {
+                value = "***";
+            } else if ("jdbcUrl".equals(c.getName()) && value instanceof String v) {
+                value = v.replaceAll("(?i)(password=)[^;&]*", "$1***");
+            }
+            b.append(i == 0 ? "" : ", ").append(c.getName()).append('=').append(value);
+        }
+        return b.append(']').toString();
+    }
+
     /**
      * How long a stream may drain nothing before it counts as stuck and is closed: two
      * heartbeats, so that a healthy but idle stream (which drains a keep-alive every period)

@@ -1,6 +1,7 @@
 package dev.ssenotify.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,20 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class SettingsTest {
+
+    @Test
+    void secretsNeverShowInTheSettingsText() {
+        String secret = "an-hs256-secret-of-at-least-32-bytes!";
+        Settings s = Settings.fromMap(Map.of(
+                Settings.JWT_HS256_SECRET, secret,
+                Settings.JDBC_URL, "jdbc:postgresql://db/notify?user=app&password=pg-secret"));
+        String text = s.toString();
+        assertFalse(text.contains(secret), text);
+        assertFalse(text.contains("pg-secret"), text);
+        assertTrue(text.contains("jwtHs256Secret=***"), text);
+        assertTrue(text.contains("password=***"), text);
+        assertTrue(text.contains("heartbeat=PT15S"), text);
+    }
 
     @Test
     void defaultsMatchTheDesign() {
