@@ -39,6 +39,11 @@ public final class Browser implements AutoCloseable {
     }
 
     public static Browser open(String user, String password) throws IOException {
+        return open(user, password, new String[0]);
+    }
+
+    /** As {@link #open(String, String)}, with more Chromium switches (e.g. {@code --ignore-certificate-errors}). */
+    public static Browser open(String user, String password, String... extraArguments) throws IOException {
         for (String exe : new String[] {CHROMIUM, CHROMEDRIVER}) {
             if (!Files.isExecutable(Path.of(exe))) {
                 throw new AssertionError(exe + " is missing: install the Debian packages chromium and "
@@ -54,6 +59,7 @@ public final class Browser implements AutoCloseable {
                 // Every tab is a background tab to the scheduler in headless mode: keep timers honest.
                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
                 "--disable-backgrounding-occluded-windows", "--window-size=1000,560");
+        options.addArguments(extraArguments);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER))
                 .usingAnyFreePort()
