@@ -209,14 +209,11 @@ class OpenApiContractTest {
         assertEquals(Set.of(), missing, "documented but never produced: test them, or list them in NOT_PRODUCED with the reason");
     }
 
-    /** The batch endpoint (issue 11): its 201, its 400 with the index, its 4xx. Skipped until it is merged. */
+    /** The batch endpoint: its 201, its 400 with the index, its 4xx. */
     @Test
     void theBatchEndpointConformsToTheDocument() throws Exception {
         HttpResponse<String> probe = post("/api/v1/notifications/batch", BACKEND,
                 "{\"notifications\":[" + row(ALICE, "a", null) + "," + row(BOB, "b", "/x") + "]}");
-        // Before issue 11 is merged the path falls to the read-state servlet (role user: 403, or 404).
-        Assumptions.assumeFalse(probe.statusCode() == 404 || probe.body().contains("your role does not allow"),
-                "POST /api/v1/notifications/batch is not on this branch yet");
         expect(201, probe);
         JsonNode items = TestServer.json(probe.body()).get("items");
         assertEquals(2, items.size());
