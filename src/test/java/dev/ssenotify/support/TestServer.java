@@ -46,7 +46,12 @@ public final class TestServer implements AutoCloseable {
     private final Server server;
     /** "" at the root, else e.g. "/sse-notify": {@link #uri}, {@link #request} and {@link #stream} paths are below it. */
     private final String contextPath;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1: the JDK client's default (HTTP/2) upgrades each new connection with h2c, and
+    // about 1 in 100 of the security layer's 401s then comes back as RST_STREAM(CANCEL) on a
+    // cold server (seen on Jetty 12.1.14; the stream and every 2xx are unaffected). HTTP/2 has
+    // its own tests (standalone.Http2Test, BrowserHttp2Test); the contract tests speak 1.1.
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Issue 17: every exchange of send/sendBytes goes to these (the OpenAPI contract test, ExchangeLog). */
     private final List<Consumer<HttpResponse<?>>> exchangeListeners = new CopyOnWriteArrayList<>();
