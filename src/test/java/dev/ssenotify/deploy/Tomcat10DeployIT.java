@@ -19,7 +19,7 @@ class Tomcat10DeployIT extends DeployedWarFlow {
                           <Resource name="jdbc/notify" auth="Container" type="javax.sql.DataSource"
                                     driverClassName="org.h2.Driver" url="%s"
                                     username="sa" password="" maxTotal="10" maxIdle="4" maxWaitMillis="5000"/>"""
-                        .formatted(tomcat.h2Url()))
+                        .formatted(tomcat.h2Url() + ";WRITE_DELAY=0")) // a container pool is used as given: durable only if its URL says so
                 .env(Settings.HEARTBEAT_SECONDS, String.valueOf(HEARTBEAT_SECONDS));
     }
 
