@@ -69,6 +69,8 @@ public final class LoadGenerator {
         /** 0 or 1: single POSTs; more: batches of this many to {@link #batchPath}. */
         public int batchSize = 0;
         public String batchPath = "/api/v1/notifications/batch";
+        /** Batch mode: "random" users per batch (the phase shuffled), or "consecutive" (seq order). */
+        public String batchUsers = "random";
         public long serverPid = 0;
         public long drainMillis = 10_000;
         public double holdSeconds = 0;
@@ -104,6 +106,12 @@ public final class LoadGenerator {
                     case "--publish-connections" -> o.publishConnections = Integer.parseInt(v);
                     case "--batch-size" -> o.batchSize = Integer.parseInt(v);
                     case "--batch-path" -> o.batchPath = v;
+                    case "--batch-users" -> {
+                        if (!v.equals("random") && !v.equals("consecutive")) {
+                            throw new IllegalArgumentException("--batch-users must be random or consecutive, got " + v);
+                        }
+                        o.batchUsers = v;
+                    }
                     case "--server-pid" -> o.serverPid = Long.parseLong(v);
                     case "--drain-ms" -> o.drainMillis = Long.parseLong(v);
                     case "--hold-seconds" -> o.holdSeconds = Double.parseDouble(v);
@@ -261,7 +269,7 @@ public final class LoadGenerator {
             List<Phase> phases = new ArrayList<>();
             long seq = 0;
             try (Publisher pub = new Publisher(servers, o.publisher, o.publisherPassword, users, o.publishConnections,
-                    o.batchSize, o.batchPath)) {
+                    o.batchSize, o.batchPath, o.batchUsers.equals("random"))) {
                 if (o.warmupSeconds > 0 && o.rates.length > 0) {
                     long n = (long) (o.warmupRate * o.warmupSeconds);
                     Phase w = phase("warmup", pub, shards, probe, seq, n, o.warmupRate);

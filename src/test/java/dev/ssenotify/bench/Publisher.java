@@ -48,17 +48,20 @@ final class Publisher implements AutoCloseable {
     /** 0 or 1: one notification per POST; more: that many per batch POST to {@link #batchPath}. */
     private final int batchSize;
     private final String batchPath;
+    /** Batch mode: shuffle the phase (random users per batch) or keep seq order (consecutive users). */
+    private final boolean shuffle;
     /** The current phase's shuffled order in batch mode: position p publishes seq firstSeq + order[p]. */
     private int[] order;
 
     Publisher(java.util.List<InetSocketAddress> servers, String publisher, String password, BenchUsers users, int connections)
             throws IOException {
-        this(servers, publisher, password, users, connections, 0, "");
+        this(servers, publisher, password, users, connections, 0, "", true);
     }
 
     Publisher(java.util.List<InetSocketAddress> servers, String publisher, String password, BenchUsers users, int connections,
-              int batchSize, String batchPath) throws IOException {
+              int batchSize, String batchPath, boolean shuffle) throws IOException {
         this.batchSize = batchSize;
+        this.shuffle = shuffle;
         this.batchPath = batchPath;
         this.servers = servers;
         this.auth = "Basic " + Base64.getEncoder().encodeToString((publisher + ":" + password).getBytes(StandardCharsets.UTF_8));
@@ -90,7 +93,7 @@ final class Publisher implements AutoCloseable {
         int perRequest = batched ? batchSize : 1;
         long requests = batched ? (count + batchSize - 1) / batchSize : count;
         if (batched) {
-            order = shuffled(count, firstSeq);
+            order = shuffle ? shuffled(count, firstSeq) : java.util.stream.IntStream.range(0, (int) count).toArray();
         }
         double intervalNanos = 1e9 / rate * perRequest;
         long start = System.nanoTime() + 1_000_000;
