@@ -4,7 +4,7 @@
 # load generator against it and stops it. Results go to bench/results/<scenario>.{txt,csv,png}.
 #
 #   bench/bench.sh build                     # mvn package + the generator's classpath
-#   bench/bench.sh capacity|closewatch|targeted|targeted-lowpause|multitab|sweep|highrate|all
+#   bench/bench.sh capacity|closewatch|targeted|targeted-lowpause|multitab|sweep|highrate|batch|all
 #   bench/bench.sh catchup                   # one stream catching up 10,000 x 1 KiB and 1,000 x 64 KiB
 #   bench/bench.sh server USERS              # just a server (pid in target/bench/server.pid)
 #   bench/bench.sh gen --streams N ...       # just the generator, against the running server
@@ -119,8 +119,12 @@ case "${1:-}" in
              java -cp "$(classpath)" dev.ssenotify.bench.CatchUpThroughput "$PORT" $size | tee -a bench/results/catchup.txt
              stop
            done ;;
+  # batch (issue 15): POST /api/v1/notifications/batch, 100 notifications for random users per
+  # request, 10,000 streams of 10,000 users; rates in notifications/s (RATES overrides them).
+  batch) scenario batch 10000 --streams 10000 --users 10000 --rates "${RATES:-10000,25000,50000}" --seconds 10 \
+              --warmup-seconds 10 --warmup-rate 10000 --batch-size "${BATCH:-100}" --publish-connections 16 ;;
   multitab) scenario multitab 100 --streams 1000 --users 100 --rates 1000,1000,1000 --seconds 10 \
               --warmup-seconds 20 --warmup-rate 1000 --publish-connections 16 ;;
-  all) "$0" capacity; "$0" targeted; "$0" targeted-lowpause; "$0" multitab; "$0" sweep; "$0" highrate ;;
+  all) "$0" capacity; "$0" targeted; "$0" targeted-lowpause; "$0" multitab; "$0" sweep; "$0" highrate; "$0" batch ;;
   *) sed -n 2,11p "$0"; exit 2 ;;
 esac

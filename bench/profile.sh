@@ -4,6 +4,7 @@
 #
 #   bench/profile.sh rate2000     # 10,000 streams of 10,000 users, 2,000 POST/s
 #   bench/profile.sh multitab     # 1,000 streams of 100 users (10 tabs each), 1,000 POST/s
+#   bench/profile.sh batch        # 10,000 streams, batches of 100 at RATE (default 50,000) notifications/s
 #
 # SERVER_OPTS / JAR as in bench.sh (e.g. JAR=... to profile another build). Writes
 # bench/results/profile-<scenario>.{md,txt} (the top frames by
@@ -12,16 +13,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-18080}
 name=${1:-}
+extra=(--publish-connections 32)
 case "$name" in
   rate2000) users=10000; streams=10000; rate=2000 ;;
   multitab) users=100; streams=1000; rate=1000 ;;
-  *) sed -n 2,10p "$0"; exit 2 ;;
+  batch) users=10000; streams=10000; rate=${RATE:-50000}; extra=(--publish-connections 16 --batch-size 100) ;;
+  *) sed -n 2,11p "$0"; exit 2 ;;
 esac
 out=bench/results/profile-$name
 bench/bench.sh server "$users"
 pid=$(cat target/bench/server.pid)
 bench/bench.sh gen --label "profile-$name" --out "$out" --streams "$streams" --users "$users" --rates "$rate" \
-  --seconds 25 --warmup-seconds 15 --warmup-rate "$rate" --publish-connections 32 > "target/bench/$name.gen.log" 2>&1 &
+  --seconds 25 --warmup-seconds 15 --warmup-rate "$rate" "${extra[@]}" > "target/bench/$name.gen.log" 2>&1 &
 gen=$!
 # Connected when /health counts every stream; then the warm-up, then 12 s of the measured phase.
 for _ in $(seq 1 600); do

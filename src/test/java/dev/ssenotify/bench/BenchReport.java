@@ -54,6 +54,10 @@ final class BenchReport {
         sb.append(String.format(Locale.ROOT, "sse-notify load: %s%n", o.label.isEmpty() ? "(no label)" : o.label));
         sb.append(String.format(Locale.ROOT, "streams %d of %d users, %d generator process(es), %d source addresses%n",
                 o.streams, o.users, r.processes(), o.sourceAddresses));
+        if (o.batchSize > 1) {
+            sb.append(String.format(Locale.ROOT, "batch publish: %d notifications per POST %s over %d connections; "
+                    + "rates, sent, ok in notifications; POST p99 per batch%n", o.batchSize, o.batchPath, o.publishConnections));
+        }
         sb.append(String.format(Locale.ROOT, "ready %d, failures %d%s, connected in %d ms%n", r.ready(), r.failures(),
                 r.failureDetail().isEmpty() ? "" : " (" + r.failureDetail() + ")", r.connectMillis()));
         if (r.rssBeforeKiB() >= 0) {

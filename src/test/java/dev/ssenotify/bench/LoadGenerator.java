@@ -29,7 +29,9 @@ import java.util.stream.Collectors;
  * enough), then for each rate of {@code --rates} publishes at that rate, open loop, for
  * {@code --seconds}, and reports latency from scheduled send to arrival at every stream,
  * missing and duplicate deliveries, and (with {@code --server-pid}) the server's memory and
- * CPU. Writes {@code <out>.txt}, {@code <out>.csv} and {@code <out>.png}.
+ * CPU. Writes {@code <out>.txt}, {@code <out>.csv} and {@code <out>.png}. With
+ * {@code --batch-size N} (N > 1) the publishers send batches of N notifications for random
+ * users to {@code --batch-path} instead of single POSTs; rates stay in notifications per second.
  *
  * <pre>
  * java -cp ... dev.ssenotify.bench.LoadGenerator users-file /tmp/users.txt --users 10000
@@ -64,6 +66,11 @@ public final class LoadGenerator {
         public int processes = 0;
         public int streamsPerProcess = 10_000;
         public int publishConnections = 32;
+        /** 0 or 1: single POSTs; more: batches of this many to {@link #batchPath}. */
+        public int batchSize = 0;
+        public String batchPath = "/api/v1/notifications/batch";
+        /** Batch mode: "random" users per batch (the phase shuffled), or "consecutive" (seq order). */
+        public String batchUsers = "random";
         public long serverPid = 0;
         public long drainMillis = 10_000;
         public double holdSeconds = 0;
@@ -97,6 +104,14 @@ public final class LoadGenerator {
                     case "--processes" -> o.processes = Integer.parseInt(v);
                     case "--streams-per-process" -> o.streamsPerProcess = Integer.parseInt(v);
                     case "--publish-connections" -> o.publishConnections = Integer.parseInt(v);
+                    case "--batch-size" -> o.batchSize = Integer.parseInt(v);
+                    case "--batch-path" -> o.batchPath = v;
+                    case "--batch-users" -> {
+                        if (!v.equals("random") && !v.equals("consecutive")) {
+                            throw new IllegalArgumentException("--batch-users must be random or consecutive, got " + v);
+                        }
+                        o.batchUsers = v;
+                    }
                     case "--server-pid" -> o.serverPid = Long.parseLong(v);
                     case "--drain-ms" -> o.drainMillis = Long.parseLong(v);
                     case "--hold-seconds" -> o.holdSeconds = Double.parseDouble(v);
@@ -253,7 +268,8 @@ public final class LoadGenerator {
             }
             List<Phase> phases = new ArrayList<>();
             long seq = 0;
-            try (Publisher pub = new Publisher(servers, o.publisher, o.publisherPassword, users, o.publishConnections)) {
+            try (Publisher pub = new Publisher(servers, o.publisher, o.publisherPassword, users, o.publishConnections,
+                    o.batchSize, o.batchPath, o.batchUsers.equals("random"))) {
                 if (o.warmupSeconds > 0 && o.rates.length > 0) {
                     long n = (long) (o.warmupRate * o.warmupSeconds);
                     Phase w = phase("warmup", pub, shards, probe, seq, n, o.warmupRate);

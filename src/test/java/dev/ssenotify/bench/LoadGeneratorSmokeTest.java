@@ -29,6 +29,17 @@ class LoadGeneratorSmokeTest {
 
     @Test
     void everyStreamGetsEveryNotificationOfItsUserExactlyOnce() throws Exception {
+        run(0, 8);
+    }
+
+    /** The batch mode (issue 15): the same 1,000 notifications as 40 batches of 25 for random users. */
+    @Test
+    void batchPublishDeliversEveryItemOfEveryBatchExactlyOnce() throws Exception {
+        LoadGenerator.Phase p = run(25, 4);
+        assertEquals(1000, p.sent(), "notifications sent in batches");
+    }
+
+    private LoadGenerator.Phase run(int batchSize, int connections) throws Exception {
         BenchUsers users = new BenchUsers(50, "bench");
         Path usersFile = dir.resolve("users.txt");
         users.write(usersFile, TestServer.BACKEND, TestServer.PASSWORDS.get(TestServer.BACKEND));
@@ -44,9 +55,10 @@ class LoadGeneratorSmokeTest {
             o.rates = new double[] {1000};
             o.count = 1000;
             o.sourceAddresses = 2;
-            o.publishConnections = 8;
+            o.publishConnections = connections;
+            o.batchSize = batchSize;
             o.drainMillis = 30_000; // returns as soon as every delivery arrived; slack for a loaded machine
-            o.label = "smoke";
+            o.label = batchSize > 1 ? "smoke-batch" : "smoke";
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             LoadGenerator generator = new LoadGenerator(o, new PrintStream(log, true, StandardCharsets.UTF_8));
             CompletableFuture<LoadGenerator.Report> running = CompletableFuture.supplyAsync(() -> {
@@ -83,6 +95,7 @@ class LoadGeneratorSmokeTest {
             BenchReport.write(r, dir.resolve("smoke"));
             assertTrue(Files.size(dir.resolve("smoke.png")) > 0);
             assertTrue(Files.readString(dir.resolve("smoke.csv")).startsWith(BenchReport.CSV_HEADER));
+            return p;
         }
     }
 }

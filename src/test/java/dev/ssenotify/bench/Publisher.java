@@ -23,6 +23,13 @@ import org.HdrHistogram.Histogram;
  * connections (one request in flight per connection, no pipelining). When every connection is
  * busy, due notifications wait in a backlog; their nonce still carries the scheduled time, so
  * that wait counts as latency (no coordinated omission).
+ *
+ * <p>Batch mode ({@code batchSize > 1}): the phase's notifications are shuffled (so each batch
+ * goes to random users) and cut into batches of {@code batchSize}; batch {@code k} is due at
+ * {@code start + k * batchSize / rate} and is one {@code POST} of {@code {"notifications":[...]}}
+ * to {@code batchPath}. Every item's nonce carries its batch's scheduled send time, so latency
+ * is measured per notification exactly as for single publishes; {@code rate} stays in
+ * notifications per second.
  */
 final class Publisher implements AutoCloseable {
 
@@ -38,9 +45,24 @@ final class Publisher implements AutoCloseable {
     private final int connections;
     private final Selector selector;
     private final Conn[] pool;
+    /** 0 or 1: one notification per POST; more: that many per batch POST to {@link #batchPath}. */
+    private final int batchSize;
+    private final String batchPath;
+    /** Batch mode: shuffle the phase (random users per batch) or keep seq order (consecutive users). */
+    private final boolean shuffle;
+    /** The current phase's shuffled order in batch mode: position p publishes seq firstSeq + order[p]. */
+    private int[] order;
 
     Publisher(java.util.List<InetSocketAddress> servers, String publisher, String password, BenchUsers users, int connections)
             throws IOException {
+        this(servers, publisher, password, users, connections, 0, "", true);
+    }
+
+    Publisher(java.util.List<InetSocketAddress> servers, String publisher, String password, BenchUsers users, int connections,
+              int batchSize, String batchPath, boolean shuffle) throws IOException {
+        this.batchSize = batchSize;
+        this.shuffle = shuffle;
+        this.batchPath = batchPath;
         this.servers = servers;
         this.auth = "Basic " + Base64.getEncoder().encodeToString((publisher + ":" + password).getBytes(StandardCharsets.UTF_8));
         this.users = users;
@@ -66,15 +88,22 @@ final class Publisher implements AutoCloseable {
         Histogram lag = StreamShard.newHistogram();
         ArrayDeque<long[]> backlog = new ArrayDeque<>();
         java.util.List<Conn> settle = new java.util.ArrayList<>();
-        double intervalNanos = 1e9 / rate;
+        // A job is one request: one notification, or one batch of up to batchSize.
+        boolean batched = batchSize > 1;
+        int perRequest = batched ? batchSize : 1;
+        long requests = batched ? (count + batchSize - 1) / batchSize : count;
+        if (batched) {
+            order = shuffle ? shuffled(count, firstSeq) : java.util.stream.IntStream.range(0, (int) count).toArray();
+        }
+        double intervalNanos = 1e9 / rate * perRequest;
         long start = System.nanoTime() + 1_000_000;
         long next = 0;
         long done = 0;
         long ok = 0;
         long lastSent = start;
-        while (done < count) {
+        while (done < requests) {
             long now = System.nanoTime();
-            while (next < count && start + (long) (next * intervalNanos) <= now) {
+            while (next < requests && start + (long) (next * intervalNanos) <= now) {
                 backlog.add(new long[] {firstSeq + next, start + (long) (next * intervalNanos)});
                 next++;
             }
@@ -83,14 +112,18 @@ final class Publisher implements AutoCloseable {
                 Conn c = idle.poll();
                 lag.recordValue(Math.min(Math.max(0, (System.nanoTime() - job[1]) / 1_000), lag.getHighestTrackableValue()));
                 try {
-                    c.send(job[0], job[1]);
+                    if (batched) {
+                        c.sendBatch(firstSeq, job[0] - firstSeq, count, job[1]);
+                    } else {
+                        c.send(job[0], job[1]);
+                    }
                 } catch (IOException e) {
                     c.broken();
                     settle.add(c);
                 }
                 lastSent = System.nanoTime();
             }
-            long waitNanos = next < count ? start + (long) (next * intervalNanos) - System.nanoTime() : 50_000_000;
+            long waitNanos = next < requests ? start + (long) (next * intervalNanos) - System.nanoTime() : 50_000_000;
             if (waitNanos > 200_000) {
                 selector.select(Math.max(1, waitNanos / 1_000_000));
             } else if (waitNanos > 0) {
@@ -109,8 +142,13 @@ final class Publisher implements AutoCloseable {
                         c.channel.finishConnect();
                         k.interestOps(SelectionKey.OP_READ);
                         c.flushPending();
-                    } else if (k.isValid() && k.isReadable()) {
-                        c.read();
+                    } else {
+                        if (k.isValid() && k.isWritable()) {
+                            c.flushPending();
+                        }
+                        if (k.isValid() && k.isReadable()) {
+                            c.read();
+                        }
                     }
                 } catch (IOException | RuntimeException e) {
                     if (c.inFlight) {
@@ -133,12 +171,18 @@ final class Publisher implements AutoCloseable {
                     c.finished = false;
                     c.inFlight = false;
                     done++;
+                    int n = c.batch == null ? 1 : c.batchLen;
                     if (c.status == 201) {
-                        ok++;
+                        ok += n;
                         post.recordValue(Math.min((System.nanoTime() - c.sentAt) / 1_000, post.getHighestTrackableValue()));
-                    } else {
+                    } else if (c.batch == null) {
                         failed.add(c.seq);
                         failures.merge("status-" + c.status, 1, Integer::sum);
+                    } else {
+                        for (int i = 0; i < c.batchLen; i++) {
+                            failed.add(c.batch[i]);
+                        }
+                        failures.merge("status-" + c.status, n, Integer::sum);
                     }
                     if (c.channel.isOpen()) {
                         idle.add(c);
@@ -152,10 +196,31 @@ final class Publisher implements AutoCloseable {
             settle.clear();
         }
         double seconds = (lastSent - start) / 1e9;
-        double achieved = count <= 1 || seconds <= 0 ? count : (count - 1) / seconds;
+        // Notifications per second: all but the last request's went out between the first send and the last.
+        long lastLen = count - (requests - 1) * perRequest;
+        double achieved = requests <= 1 || seconds <= 0 ? count : (count - lastLen) / seconds;
         StringBuilder f = new StringBuilder();
         failures.forEach((k, v) -> f.append(f.length() == 0 ? "" : ",").append(k).append('=').append(v));
         return new Result(count, ok, failed, f.toString(), achieved, post, lag);
+    }
+
+    /** 0..count-1 in an order fixed by the seed (Fisher-Yates), so batches go to random users. */
+    static int[] shuffled(long count, long seed) {
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a batch phase holds at most " + Integer.MAX_VALUE + " notifications, got " + count);
+        }
+        int[] a = new int[(int) count];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = i;
+        }
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+        return a;
     }
 
     private int indexOf(Conn c) {
@@ -183,6 +248,9 @@ final class Publisher implements AutoCloseable {
         final ByteBuffer in = ByteBuffer.allocate(16 * 1024);
         ByteBuffer pendingRequest;
         long seq;
+        /** Batch mode: the seqs of the batch in flight (first batchLen entries); null for single publishes. */
+        long[] batch;
+        int batchLen;
         long sentAt;
         boolean finished;
         boolean inFlight;
@@ -217,16 +285,60 @@ final class Publisher implements AutoCloseable {
             }
         }
 
+        /**
+         * Batch {@code k = pos / batchSize} of the phase: positions [pos, pos + batchSize) of the
+         * shuffled order, seq {@code firstSeq + order[p]} to user {@code seq % users}, each nonce
+         * with the batch's scheduled send time.
+         */
+        void sendBatch(long firstSeq, long requestIndex, long count, long scheduledNanos) throws IOException {
+            int from = (int) (requestIndex * batchSize);
+            int len = (int) Math.min(batchSize, count - from);
+            if (batch == null) {
+                batch = new long[batchSize];
+            }
+            batchLen = len;
+            this.status = 0;
+            this.inFlight = true;
+            StringBuilder body = new StringBuilder(len * 96 + 32).append("{\"notifications\":[");
+            for (int i = 0; i < len; i++) {
+                long s = firstSeq + order[from + i];
+                batch[i] = s;
+                body.append(i == 0 ? "" : ",").append("{\"userEmail\":\"").append(users.name((int) (s % users.count())))
+                        .append("\",\"type\":\"bench\",\"messageBody\":\"bench ").append(s).append(' ')
+                        .append(scheduledNanos).append("\"}");
+            }
+            body.append("]}");
+            byte[] b = body.toString().getBytes(StandardCharsets.US_ASCII);
+            String head = "POST " + batchPath + " HTTP/1.1\r\nHost: " + server.getHostString() + ":" + server.getPort()
+                    + "\r\nAuthorization: " + auth + "\r\nContent-Type: application/json\r\nContent-Length: " + b.length
+                    + "\r\n\r\n";
+            ByteBuffer req = ByteBuffer.allocate(head.length() + b.length);
+            req.put(head.getBytes(StandardCharsets.US_ASCII)).put(b).flip();
+            sentAt = System.nanoTime();
+            pendingRequest = req;
+            if (channel.isConnected()) {
+                flushPending();
+            }
+        }
+
+        /** Writes what the socket takes; the rest goes out when the selector says it is writable. */
         void flushPending() throws IOException {
             if (pendingRequest == null) {
                 return;
             }
             while (pendingRequest.hasRemaining()) {
                 if (channel.write(pendingRequest) == 0) {
-                    throw new IOException("publisher socket buffer full");
+                    // A large batch can exceed the socket's send buffer: wait for room, not an error.
+                    SelectionKey k = channel.keyFor(selector);
+                    k.interestOps(k.interestOps() | SelectionKey.OP_WRITE);
+                    return;
                 }
             }
             pendingRequest = null;
+            SelectionKey k = channel.keyFor(selector);
+            if (k != null && (k.interestOps() & SelectionKey.OP_WRITE) != 0) {
+                k.interestOps(SelectionKey.OP_READ);
+            }
         }
 
         void read() throws IOException {
