@@ -3,17 +3,14 @@ package dev.ssenotify.standalone;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ssenotify.support.ForkedServer;
 import dev.ssenotify.support.SseClient;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,58 +42,20 @@ class StandaloneShutdownTest {
 
     @Test
     void sigtermWritesEveryStreamsCloseLineBeforeExit() throws Exception {
-        ProcessBuilder pb = runner();
-        pb.environment().put("PORT", "0");
-        pb.environment().put("SSE_NOTIFY_JDBC_URL", "jdbc:h2:file:" + dir.resolve("notify"));
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        StringBuilder all = new StringBuilder();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    lines.add(line);
-                    synchronized (all) {
-                        all.append(line).append('\n');
-                    }
-                }
-            } catch (java.io.IOException ignored) {
-                // the process ended
-            }
-        });
-        reader.start();
-        try {
-            int port = -1;
-            Pattern listening = Pattern.compile("listening on http://localhost:(\\d+)/");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (port < 0 && System.nanoTime() < deadline) {
-                String line = lines.poll(1, TimeUnit.SECONDS);
-                Matcher m = line == null ? null : listening.matcher(line);
-                if (m != null && m.find()) {
-                    port = Integer.parseInt(m.group(1));
-                }
-            }
-            assertTrue(port > 0, "the runner did not report its port:\n" + all);
+        try (ForkedServer server = ForkedServer.start(Map.of("SSE_NOTIFY_JDBC_URL", "jdbc:h2:file:" + dir.resolve("notify")))) {
             int streams = 20;
             SseClient[] clients = new SseClient[streams];
             for (int i = 0; i < streams; i++) {
                 // Half each, under the per-user cap of 16.
                 String user = i % 2 == 0 ? "alice" : "bob";
-                SseClient c = SseClient.open(port, "/api/v1/notifications/stream", user + "@example.com", user);
+                SseClient c = SseClient.open(server.port(), "/api/v1/notifications/stream", user + "@example.com", user);
                 clients[i] = c;
-                assertEquals(200, c.status(), () -> c.errorBody() + "\n" + all);
+                assertEquals(200, c.status(), () -> c.errorBody() + "\n" + server.output());
                 c.awaitPing();
             }
-            // SIGTERM. Not p.destroy(): that also closes our end of the pipe, and the lines
-            // the child writes while it stops would be lost on the way.
-            assertTrue(p.toHandle().destroy());
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the runner did not stop within 30 s");
-            reader.join(5_000);
-            String out;
-            synchronized (all) {
-                out = all.toString();
-            }
-            assertEquals(streams, count(out, "stream closed user="), "exit " + p.exitValue() + "\n" + out);
+            int exit = server.terminate();
+            String out = server.output();
+            assertEquals(streams, count(out, "stream closed user="), "exit " + exit + "\n" + out);
             assertTrue(out.contains("sse-notify stopped"), out);
             for (SseClient c : clients) {
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -106,8 +65,6 @@ class StandaloneShutdownTest {
                 assertTrue(c.endedCleanly(), "a stream was not ended cleanly by the stop");
                 c.close();
             }
-        } finally {
-            p.destroyForcibly();
         }
         assertTrue(Files.exists(dir.resolve("notify.mv.db")));
     }

@@ -24,11 +24,13 @@ public final class ForkedServer implements AutoCloseable {
     private final Process process;
     private final int port;
     private final StringBuilder shared;
+    private final Thread reader;
 
-    private ForkedServer(Process process, int port, StringBuilder output) {
+    private ForkedServer(Process process, int port, StringBuilder output, Thread reader) {
         this.process = process;
         this.port = port;
         this.shared = output;
+        this.reader = reader;
     }
 
     /** Starts the runner with these environment variables (PORT=0 and the test users unless given). */
@@ -61,7 +63,7 @@ public final class ForkedServer implements AutoCloseable {
             String line = lines.poll(200, TimeUnit.MILLISECONDS);
             Matcher m = line == null ? null : LISTENING.matcher(line);
             if (m != null && m.find()) {
-                return new ForkedServer(p, Integer.parseInt(m.group(1)), all);
+                return new ForkedServer(p, Integer.parseInt(m.group(1)), all, reader);
             }
         }
         p.destroyForcibly();
@@ -87,6 +89,22 @@ public final class ForkedServer implements AutoCloseable {
         synchronized (shared) {
             return shared.toString();
         }
+    }
+
+    /**
+     * SIGTERM, as a service manager stops it, and waits for the exit and its last line of
+     * output. (Not {@code Process.destroy()}: that also closes our end of the pipe, and the
+     * lines the child writes while it stops would be lost on the way.)
+     *
+     * @return the exit status
+     */
+    public int terminate() throws InterruptedException {
+        process.toHandle().destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the forked server did not stop within 30 s of SIGTERM:\n" + output());
+        }
+        reader.join(5_000);
+        return process.exitValue();
     }
 
     /** SIGKILL, as a crash or an OOM kill: no shutdown hook, nothing flushed. Waits until it is gone. */
