@@ -11,9 +11,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,11 +33,19 @@ import org.slf4j.LoggerFactory;
  * from the table through the {@link Pager}, asking for the next page when its queue runs low,
  * and goes live again when a page comes back short. Memory stays within the queue plus one
  * page; a stream is closed for being stuck (the heartbeat's stall check), never for being slow.
+ *
+ * <p>Writes happen on whichever thread drains (a publisher, a page reader, the container), so
+ * the end of a stream has to wait for a write in flight: once {@link #close} returns, or the
+ * container's listener callback that called it, nothing touches the response again. Tomcat
+ * recycles a request's objects for the next one as soon as its async cycle ends; a write still
+ * running then went into the next stream's response (Tomcat 11 broke about one reconnect in
+ * five that way, when a publish raced the previous stream's close).
  */
 public final class SseConnection implements WriteListener, AsyncListener {
 
     private static final Logger log = LoggerFactory.getLogger(SseConnection.class);
     static final int RESPONSE_BUFFER_BYTES = 1024;
+    private static final long WRITE_IN_FLIGHT_WAIT_MS = 500;
 
     private final String user;
     private final String traceId;
@@ -55,6 +65,14 @@ public final class SseConnection implements WriteListener, AsyncListener {
     private volatile StreamEvents events = StreamEvents.NONE;
     private volatile AsyncContext async;
     private volatile ServletOutputStream out;
+    /** Set by the first {@code onWritePossible}: before it no thread may call {@code isReady()} or write. */
+    private volatile boolean writable;
+    /**
+     * Held while a drain writes, and by {@link #close} once to wait out such a write. The drain
+     * never blocks while holding it (non-blocking writes; only written while {@code isReady()}),
+     * and it is otherwise uncontended: {@link #wip} already lets one thread drain at a time.
+     */
+    private final ReentrantLock writing = new ReentrantLock();
     private volatile long lastProgressNanos = openedNanos;
     private volatile CloseReason closeReason;
     private volatile Pager pager;
@@ -290,14 +308,16 @@ public final class SseConnection implements WriteListener, AsyncListener {
 
     @Override
     public void onWritePossible() {
+        writable = true;
         drain();
     }
 
     private void drain() {
-        if (out == null || wip.getAndIncrement() != 0) {
+        if (!writable || wip.getAndIncrement() != 0) {
             return;
         }
         int missed = 1;
+        writing.lock();
         try {
             do {
                 if (closed.get()) {
@@ -310,6 +330,8 @@ public final class SseConnection implements WriteListener, AsyncListener {
             log.debug("write to {} failed: {}", remoteAddress, e.toString());
             close(CloseReason.WRITE_FAILED);
             return;
+        } finally {
+            writing.unlock();
         }
         // The drain knows when the queue ran low: that is when a stream behind reads on.
         requestPageIfLow();
@@ -317,7 +339,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
 
     private void writeWhileReady() throws IOException {
         ServletOutputStream stream = out;
-        while (stream.isReady()) {
+        while (!closed.get() && stream.isReady()) {
             Delivery d = queue.poll();
             if (d == null) {
                 if (!needsFlush) {
@@ -393,6 +415,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
             return;
         }
         closeReason = reason;
+        awaitWriteInFlight();
         queue.clear();
         RuntimeException failure = null;
         try {
@@ -416,6 +439,22 @@ public final class SseConnection implements WriteListener, AsyncListener {
                 user, traceId, remoteAddress, age(System.nanoTime()).toMillis(), framesSent, bytesSent, reason);
         if (failure != null) {
             log.warn("deregistering stream of {} failed", user, failure);
+        }
+    }
+
+    /**
+     * A drain that began before {@code closed} was set may still be writing: let it finish.
+     * Bounded, in case a container ever called its listeners under a lock its writes need.
+     */
+    private void awaitWriteInFlight() {
+        try {
+            if (writing.tryLock(WRITE_IN_FLIGHT_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                writing.unlock();
+            } else {
+                log.warn("a write to the stream of {} was still running {} ms after it closed", user, WRITE_IN_FLIGHT_WAIT_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
