@@ -6,7 +6,9 @@
 #   bench/profile.sh multitab     # 1,000 streams of 100 users (10 tabs each), 1,000 POST/s
 #   bench/profile.sh batch        # 10,000 streams, batches of 100 at RATE (default 50,000) notifications/s
 #
-# SERVER_OPTS / JAR as in bench.sh (e.g. JAR=... to profile another build). Writes
+# SERVER_OPTS / JAR as in bench.sh (e.g. JAR=... to profile another build); WARMUP_SECONDS (15)
+# and PROFILE_AFTER (17 s after the streams connected): on a slow machine C2 is still compiling
+# a minute in (60% of a core at 45-60 s, 2026-12-01), so warm up longer. Writes
 # bench/results/profile-<scenario>.{md,txt} (the top frames by
 # bench/jfr-top.py; the generator's report) and target/bench/<scenario>.jfr (the recording).
 set -euo pipefail
@@ -24,14 +26,14 @@ out=bench/results/profile-$name
 bench/bench.sh server "$users"
 pid=$(cat target/bench/server.pid)
 bench/bench.sh gen --label "profile-$name" --out "$out" --streams "$streams" --users "$users" --rates "$rate" \
-  --seconds 25 --warmup-seconds 15 --warmup-rate "$rate" "${extra[@]}" > "target/bench/$name.gen.log" 2>&1 &
+  --seconds 25 --warmup-seconds "${WARMUP_SECONDS:-15}" --warmup-rate "$rate" "${extra[@]}" > "target/bench/$name.gen.log" 2>&1 &
 gen=$!
 # Connected when /health counts every stream; then the warm-up, then 12 s of the measured phase.
 for _ in $(seq 1 600); do
   curl -s "http://127.0.0.1:$PORT/health" | grep -q "\"streams\":$streams" && break
   sleep 0.5
 done
-sleep 17
+sleep "${PROFILE_AFTER:-17}"
 # JDK's profile settings with denser samples: 2 ms between CPU samples, 3,000 allocation samples/s.
 jfc=$PWD/target/bench/dense.jfc
 jdk=$(dirname "$(dirname "$(readlink -f "$(command -v jcmd)")")")
