@@ -124,12 +124,14 @@ public final class CatchUpThroughput {
     }
 
     /**
-     * De-chunks the response and scans it until {@code marker}; returns {body bytes, id lines
-     * seen, nanos to the first id line}.
+     * De-chunks the response (or reads it to its end: the embedded runner's close watch sends
+     * stream responses with {@code Connection: close}, unchunked) and scans it until
+     * {@code marker}; returns {body bytes, id lines seen, nanos to the first id line}.
      */
     private static long[] readUntil(InputStream in, String marker) throws IOException {
-        while (!line(in).isEmpty()) {
-            // status line and headers
+        boolean chunked = false;
+        for (String header = line(in); !header.isEmpty(); header = line(in)) {
+            chunked |= header.toLowerCase(java.util.Locale.ROOT).replace(" ", "").equals("transfer-encoding:chunked");
         }
         byte[] want = marker.getBytes(StandardCharsets.US_ASCII);
         byte[] idLine = "\nid: ".getBytes(StandardCharsets.US_ASCII);
@@ -140,13 +142,16 @@ public final class CatchUpThroughput {
         int matched = 0;
         int idMatched = 0;
         while (true) {
-            String size = line(in);
-            if (size.isEmpty()) {
-                continue;
-            }
-            int n = Integer.parseInt(size.trim(), 16);
-            if (n == 0) {
-                break;
+            int n = Integer.MAX_VALUE;
+            if (chunked) {
+                String size = line(in);
+                if (size.isEmpty()) {
+                    continue;
+                }
+                n = Integer.parseInt(size.trim(), 16);
+                if (n == 0) {
+                    break;
+                }
             }
             for (int i = 0; i < n; i++) {
                 int b = in.read();
