@@ -1,5 +1,6 @@
 package dev.ssenotify.bench;
 
+import dev.ssenotify.support.HttpBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -123,16 +124,9 @@ public final class CatchUpThroughput {
         }
     }
 
-    /**
-     * De-chunks the response (or reads it to its end: the embedded runner's close watch sends
-     * stream responses with {@code Connection: close}, unchunked) and scans it until
-     * {@code marker}; returns {body bytes, id lines seen, nanos to the first id line}.
-     */
+    /** Scans the response body until {@code marker}; returns {body bytes, id lines seen, nanos to the first id line}. */
     private static long[] readUntil(InputStream in, String marker) throws IOException {
-        boolean chunked = false;
-        for (String header = line(in); !header.isEmpty(); header = line(in)) {
-            chunked |= header.toLowerCase(java.util.Locale.ROOT).replace(" ", "").equals("transfer-encoding:chunked");
-        }
+        HttpBody body = new HttpBody(in);
         byte[] want = marker.getBytes(StandardCharsets.US_ASCII);
         byte[] idLine = "\nid: ".getBytes(StandardCharsets.US_ASCII);
         long total = 0;
@@ -141,52 +135,22 @@ public final class CatchUpThroughput {
         long started = System.nanoTime();
         int matched = 0;
         int idMatched = 0;
-        while (true) {
-            int n = Integer.MAX_VALUE;
-            if (chunked) {
-                String size = line(in);
-                if (size.isEmpty()) {
-                    continue;
-                }
-                n = Integer.parseInt(size.trim(), 16);
-                if (n == 0) {
-                    break;
+        for (int b = body.read(); b >= 0; b = body.read()) {
+            total++;
+            idMatched = b == idLine[idMatched] ? idMatched + 1 : (b == idLine[0] ? 1 : 0);
+            if (idMatched == idLine.length) {
+                ids++;
+                idMatched = 0;
+                if (firstIdNanos == 0) {
+                    firstIdNanos = System.nanoTime() - started;
                 }
             }
-            for (int i = 0; i < n; i++) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new IOException("stream cut after " + total + " bytes");
-                }
-                total++;
-                idMatched = b == idLine[idMatched] ? idMatched + 1 : (b == idLine[0] ? 1 : 0);
-                if (idMatched == idLine.length) {
-                    ids++;
-                    idMatched = 0;
-                    if (firstIdNanos == 0) {
-                        firstIdNanos = System.nanoTime() - started;
-                    }
-                }
-                matched = b == want[matched] ? matched + 1 : (b == want[0] ? 1 : 0);
-                if (matched == want.length) {
-                    return new long[] {total, ids, firstIdNanos};
-                }
+            matched = b == want[matched] ? matched + 1 : (b == want[0] ? 1 : 0);
+            if (matched == want.length) {
+                return new long[] {total, ids, firstIdNanos};
             }
         }
         throw new IOException("stream ended before " + marker.trim() + " after " + total + " bytes");
-    }
-
-    private static String line(InputStream in) throws IOException {
-        StringBuilder b = new StringBuilder();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new IOException("connection closed");
-            }
-            if (c != '\r') {
-                b.append((char) c);
-            }
-        }
-        return b.toString();
     }
 
     /** An unsynchronized buffered reader: the scan reads byte by byte, the socket in 64 KiB reads. */

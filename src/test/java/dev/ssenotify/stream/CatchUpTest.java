@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ssenotify.support.HttpBody;
 import dev.ssenotify.support.SseClient;
 import dev.ssenotify.support.SseEvent;
 import dev.ssenotify.support.ServerTest;
@@ -19,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -118,45 +118,20 @@ class CatchUpTest extends ServerTest {
 
         private void read(InputStream in) {
             try {
-                String status = line(in);
-                if (!status.contains(" 200 ")) {
-                    throw new IOException("stream answered " + status);
-                }
-                boolean chunked = false;
-                for (String h = line(in); !h.isEmpty(); h = line(in)) {
-                    // Chunked, or (the embedded runner's close watch answers Connection: close)
-                    // a body that runs until the connection closes.
-                    chunked |= h.toLowerCase(Locale.ROOT).replace(" ", "").equals("transfer-encoding:chunked");
+                HttpBody body = new HttpBody(in);
+                if (!body.statusLine().contains(" 200 ")) {
+                    throw new IOException("stream answered " + body.statusLine());
                 }
                 ByteArrayOutputStream frameLine = new ByteArrayOutputStream();
-                while (true) {
-                    long n;
-                    if (chunked) {
-                        String size = line(in);
-                        if (size.isEmpty()) {
-                            continue;
+                for (int b = body.read(); b >= 0; b = body.read()) {
+                    if (b == '\n') {
+                        String l = frameLine.toString(StandardCharsets.UTF_8);
+                        if (l.startsWith("id: ")) {
+                            ids.add(l.substring(4));
                         }
-                        n = Integer.parseInt(size.trim(), 16);
-                        if (n == 0) {
-                            break;
-                        }
-                    } else {
-                        n = Long.MAX_VALUE;
-                    }
-                    for (long i = 0; i < n; i++) {
-                        int b = in.read();
-                        if (b < 0) {
-                            return;
-                        }
-                        if (b == '\n') {
-                            String l = frameLine.toString(StandardCharsets.UTF_8);
-                            if (l.startsWith("id: ")) {
-                                ids.add(l.substring(4));
-                            }
-                            frameLine.reset();
-                        } else if (frameLine.size() < 64) {
-                            frameLine.write(b); // only the start of a line matters
-                        }
+                        frameLine.reset();
+                    } else if (frameLine.size() < 64) {
+                        frameLine.write(b); // only the start of a line matters
                     }
                 }
             } catch (IOException | RuntimeException e) {
@@ -164,19 +139,6 @@ class CatchUpTest extends ServerTest {
             } finally {
                 ended = true;
             }
-        }
-
-        private static String line(InputStream in) throws IOException {
-            StringBuilder b = new StringBuilder();
-            for (int c = in.read(); c != '\n'; c = in.read()) {
-                if (c < 0) {
-                    throw new IOException("connection closed");
-                }
-                if (c != '\r') {
-                    b.append((char) c);
-                }
-            }
-            return b.toString();
         }
 
         @Override
