@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -361,7 +362,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
             bytesUnflushed += frame.length;
             if (d.publishedNanos() != 0) {
                 if (rowsUnflushed == rowsUnflushedNanos.length) {
-                    rowsUnflushedNanos = java.util.Arrays.copyOf(rowsUnflushedNanos, rowsUnflushed * 2);
+                    rowsUnflushedNanos = Arrays.copyOf(rowsUnflushedNanos, rowsUnflushed * 2);
                 }
                 rowsUnflushedNanos[rowsUnflushed++] = d.publishedNanos();
             }
