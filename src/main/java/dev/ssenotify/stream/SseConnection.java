@@ -76,8 +76,6 @@ public final class SseConnection implements WriteListener, AsyncListener {
     private final ReentrantLock writing = new ReentrantLock();
     private volatile long lastProgressNanos = openedNanos;
     private volatile CloseReason closeReason;
-    /** Set when a write failed with an I/O error: the container, not this stream, ends the request. */
-    private volatile boolean containerEnds;
     private volatile Pager pager;
     /** The most bytes this stream's queue has held (for tests and diagnostics). */
     private volatile long peakQueuedBytes;
@@ -329,16 +327,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
                 writeWhileReady();
                 missed = wip.addAndGet(-missed);
             } while (missed != 0);
-        } catch (IOException e) {
-            // The container saw the failed write too: it reports it to onError and ends the
-            // request itself (Servlet 6.0, 2.3.3.3). Completing it from this thread at the same
-            // moment made Tomcat log a SEVERE IllegalStateException (asyncComplete() in state
-            // COMPLETING) when a publish raced a tab's close.
-            log.debug("write to {} failed: {}", remoteAddress, e.toString());
-            containerEnds = true;
-            close(CloseReason.WRITE_FAILED);
-            return;
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             log.debug("write to {} failed: {}", remoteAddress, e.toString());
             close(CloseReason.WRITE_FAILED);
             return;
@@ -437,7 +426,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
         }
         runCloseHooks();
         AsyncContext ctx = async;
-        if (ctx != null && !containerEnds) {
+        if (ctx != null) {
             try {
                 ctx.complete();
             } catch (RuntimeException e) {
