@@ -40,13 +40,16 @@ import org.slf4j.LoggerFactory;
  * container's listener callback that called it, nothing touches the response again. Tomcat
  * recycles a request's objects for the next one as soon as its async cycle ends; a write still
  * running then went into the next stream's response (Tomcat 11 broke about one reconnect in
- * five that way, when a publish raced the previous stream's close).
+ * five that way, when a publish raced the previous stream's close). After a failed write the
+ * request is completed in the container's error callback, not by the thread whose write failed.
  */
 public final class SseConnection implements WriteListener, AsyncListener {
 
     private static final Logger log = LoggerFactory.getLogger(SseConnection.class);
     static final int RESPONSE_BUFFER_BYTES = 1024;
     private static final long WRITE_IN_FLIGHT_WAIT_MS = 500;
+    /** How long a request whose write failed waits for its container's error callback. */
+    static final Duration CONTAINER_ERROR_GRACE = Duration.ofSeconds(5);
 
     private final String user;
     private final String traceId;
@@ -76,6 +79,17 @@ public final class SseConnection implements WriteListener, AsyncListener {
     private final ReentrantLock writing = new ReentrantLock();
     private volatile long lastProgressNanos = openedNanos;
     private volatile CloseReason closeReason;
+    /**
+     * Set when a write failed with an I/O error: the container saw the failure too and is on its
+     * way to its error callback, which completes the request on the container's thread, where
+     * that cannot race the container's own error handling (Tomcat also refuses a complete() from
+     * another thread once its onError has returned).
+     */
+    private final AtomicBoolean completeOnContainerError = new AtomicBoolean();
+    /** Set by {@code onComplete}: the request has ended and its objects may be recycled. */
+    private volatile boolean ended;
+    /** Runs a task later on a thread the app owns; completes a request whose container never reported its failed write. */
+    private volatile Consumer<Runnable> later;
     private volatile Pager pager;
     /** The most bytes this stream's queue has held (for tests and diagnostics). */
     private volatile long peakQueuedBytes;
@@ -140,6 +154,14 @@ public final class SseConnection implements WriteListener, AsyncListener {
 
     void pageThrough(Pager p) {
         this.pager = p;
+    }
+
+    /**
+     * Where to complete a request, {@link #CONTAINER_ERROR_GRACE} after its write failed, if its
+     * container has not reported the failure by then. Without it such a request is completed at once.
+     */
+    void completeLateVia(Consumer<Runnable> scheduler) {
+        this.later = scheduler;
     }
 
     /** Runs {@code hook} once when this stream closes (at once if it already has). */
@@ -327,7 +349,17 @@ public final class SseConnection implements WriteListener, AsyncListener {
                 writeWhileReady();
                 missed = wip.addAndGet(-missed);
             } while (missed != 0);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            log.debug("write to {} failed: {}", remoteAddress, e.toString());
+            // Tomcat answers a failed write off its threads by dispatching its error handling
+            // to a container thread, which completes the request unless a listener has; a
+            // complete() from here at the same moment made it log a SEVERE
+            // IllegalStateException (asyncComplete() in state COMPLETING). Complete in the
+            // error callback instead, which both containers make after a failed write.
+            completeOnContainerError.set(true);
+            close(CloseReason.WRITE_FAILED);
+            return;
+        } catch (RuntimeException e) {
             log.debug("write to {} failed: {}", remoteAddress, e.toString());
             close(CloseReason.WRITE_FAILED);
             return;
@@ -387,6 +419,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
     @Override
     public void onError(Throwable t) {
         close(CloseReason.WRITE_FAILED);
+        completeAfterContainerError();
     }
 
     /** True when frames have waited longer than {@code limit} without any byte going out. */
@@ -425,21 +458,59 @@ public final class SseConnection implements WriteListener, AsyncListener {
             failure = e;
         }
         runCloseHooks();
-        AsyncContext ctx = async;
-        if (ctx != null) {
-            try {
-                ctx.complete();
-            } catch (RuntimeException e) {
-                // Already completed by the container (client gone, timeout): nothing left to end.
-                if (failure != null) {
-                    failure.addSuppressed(e);
-                }
-            }
+        if (completeOnContainerError.get()) {
+            completeLate();
+        } else {
+            complete(failure);
         }
         log.info("stream closed user={} traceId={} remote={} durationMs={} frames={} bytes={} reason={}",
                 user, traceId, remoteAddress, age(System.nanoTime()).toMillis(), framesSent, bytesSent, reason);
         if (failure != null) {
             log.warn("deregistering stream of {} failed", user, failure);
+        }
+    }
+
+    /** Ends the async request; {@code failure}, if any, collects what that threw. */
+    private void complete(RuntimeException failure) {
+        AsyncContext ctx = async;
+        if (ctx == null || ended) {
+            return;
+        }
+        try {
+            ctx.complete();
+        } catch (RuntimeException e) {
+            // Already completed by the container (client gone, timeout): nothing left to end.
+            if (failure != null) {
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
+    /** The container's error callback after a failed write: complete the request here, once. */
+    private void completeAfterContainerError() {
+        if (completeOnContainerError.compareAndSet(true, false)) {
+            complete(null);
+        }
+    }
+
+    /** In case the container never reports the failed write: complete after a grace, unless it has. */
+    private void completeLate() {
+        Consumer<Runnable> scheduler = later;
+        if (scheduler == null) {
+            completeAfterContainerError();
+            return;
+        }
+        try {
+            scheduler.accept(() -> {
+                if (completeOnContainerError.get() && !ended) {
+                    log.debug("no error callback from the container {} after the failed write to {}; completing",
+                            CONTAINER_ERROR_GRACE, remoteAddress);
+                }
+                completeAfterContainerError();
+            });
+        } catch (RuntimeException e) {
+            // The scheduler is shut down (the app is stopping): end the request now.
+            completeAfterContainerError();
         }
     }
 
@@ -465,6 +536,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
 
     @Override
     public void onComplete(AsyncEvent event) {
+        ended = true;
         close(CloseReason.CLIENT_GONE);
     }
 
@@ -476,6 +548,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
     @Override
     public void onError(AsyncEvent event) {
         close(CloseReason.CLIENT_GONE);
+        completeAfterContainerError();
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Ends a stream on what the servlet API does not report by itself: its client closing the
@@ -17,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * instant it stops being accepted into {@link #DEADLINE_ATTRIBUTE}; the stream then ends
  * cleanly at that instant with {@link CloseReason#TOKEN_EXPIRED}, and the browser reconnects
  * with its current credentials and resumes from Last-Event-ID. Streams without a deadline
- * (BASIC) live on.
+ * (BASIC) live on. Its timer also completes a request whose write failed if the container never
+ * reports that failure to the stream's error callbacks (see {@link SseConnection#CONTAINER_ERROR_GRACE}).
  */
 public final class StreamLifetime implements AutoCloseable {
 
@@ -27,6 +29,7 @@ public final class StreamLifetime implements AutoCloseable {
     private final ClientGoneWatch clientGone;
     private final Clock clock;
     private final ScheduledThreadPoolExecutor timer;
+    private final AtomicInteger pendingDeadlines = new AtomicInteger();
 
     public StreamLifetime(ClientGoneWatch clientGone, Clock clock) {
         this.clientGone = clientGone;
@@ -40,17 +43,26 @@ public final class StreamLifetime implements AutoCloseable {
     /** Called before {@link SseConnection#start}: the response is not yet committed. */
     public void arm(HttpServletRequest request, HttpServletResponse response, SseConnection conn) {
         clientGone.watch(request, response, () -> conn.close(CloseReason.CLIENT_GONE));
+        conn.completeLateVia(task -> timer.schedule(task, SseConnection.CONTAINER_ERROR_GRACE.toMillis(),
+                TimeUnit.MILLISECONDS));
         if (request.getAttribute(DEADLINE_ATTRIBUTE) instanceof Instant deadline) {
             long delayMs = Math.max(0, Duration.between(clock.instant(), deadline).toMillis());
-            ScheduledFuture<?> end = timer.schedule(() -> conn.close(CloseReason.TOKEN_EXPIRED), delayMs,
-                    TimeUnit.MILLISECONDS);
-            conn.whenClosed(() -> end.cancel(false));
+            pendingDeadlines.incrementAndGet();
+            ScheduledFuture<?> end = timer.schedule(() -> {
+                pendingDeadlines.decrementAndGet();
+                conn.close(CloseReason.TOKEN_EXPIRED);
+            }, delayMs, TimeUnit.MILLISECONDS);
+            conn.whenClosed(() -> {
+                if (end.cancel(false)) {
+                    pendingDeadlines.decrementAndGet();
+                }
+            });
         }
     }
 
     /** Streams still open for a signed-in request, for tests and metrics. */
     public int pendingDeadlines() {
-        return timer.getQueue().size();
+        return pendingDeadlines.get();
     }
 
     @Override
