@@ -23,8 +23,11 @@ import java.time.ZoneOffset;
  * java -Xmx512m -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
  *     dev.ssenotify.bench.H2InsertCost INDEXES [BATCH] [URL_OPTIONS]
  * </pre>
+ * With {@code -Dusers=shuffled} the users come in a fixed random order instead of round-robin.
  * INDEXES: any of {@code u} (user_email, id), {@code s} (user_email, status, id),
- * {@code t} (status, create_time), or {@code -} for none. The schema since V8 is {@code ut}.
+ * {@code t} (status, create_time), {@code k} (user_key, id) on an added BIGINT column that holds
+ * a 64-bit hash of the email (a numeric key instead of a string one), or {@code -} for none.
+ * The schema since V8 is {@code ut}.
  */
 public final class H2InsertCost {
 
@@ -46,6 +49,10 @@ public final class H2InsertCost {
                 if (indexes.contains("s")) {
                     s.execute("CREATE INDEX i_s ON notification_log (user_email, status, id)");
                 }
+                if (indexes.contains("k")) {
+                    s.execute("ALTER TABLE notification_log ADD COLUMN user_key BIGINT");
+                    s.execute("CREATE INDEX i_k ON notification_log (user_key, id)");
+                }
                 if (indexes.contains("t")) {
                     s.execute("CREATE INDEX i_t ON notification_log (status, create_time)");
                 }
@@ -54,14 +61,27 @@ public final class H2InsertCost {
             int users = 10_000;
             int rows = 50_000;
             long seq = 0;
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO notification_log "
-                    + "(user_email, type, message_body, link, status, create_time) VALUES (?, ?, ?, ?, 'UNREAD', ?)",
+            boolean keyed = indexes.contains("k");
+            // Round-robin over "user0".."user9999" walks the string index almost in key order,
+            // a locality the generator's random users do not have: "shuffled" visits them in a
+            // fixed random order instead.
+            boolean shuffled = System.getProperty("users", "").equals("shuffled");
+            int[] order = new java.util.Random(42).ints(0, users).distinct().limit(users).toArray();
+            try (PreparedStatement ps = c.prepareStatement(keyed
+                    ? "INSERT INTO notification_log (user_email, type, message_body, link, status, create_time, user_key) "
+                            + "VALUES (?, ?, ?, ?, 'UNREAD', ?, ?)"
+                    : "INSERT INTO notification_log "
+                            + "(user_email, type, message_body, link, status, create_time) VALUES (?, ?, ?, ?, 'UNREAD', ?)",
                     new String[] {"id"})) {
                 for (int round = 0; round < 6; round++) {
                     long cpu0 = os.getProcessCpuTime();
                     long wall0 = System.nanoTime();
                     for (int i = 0; i < rows; i++, seq++) {
-                        ps.setString(1, "user" + (seq % users) + "@bench");
+                        String email = "user" + (shuffled ? order[(int) (seq % users)] : seq % users) + "@bench";
+                        ps.setString(1, email);
+                        if (keyed) {
+                            ps.setLong(6, userKey(email));
+                        }
                         ps.setString(2, "bench");
                         ps.setString(3, "bench " + seq + " " + System.nanoTime());
                         ps.setNull(4, Types.VARCHAR);
@@ -81,5 +101,15 @@ public final class H2InsertCost {
                 }
             }
         }
+    }
+
+    /** A 64-bit FNV-1a hash of the email's UTF-16 units: stable across nodes and restarts. */
+    static long userKey(String email) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < email.length(); i++) {
+            h ^= email.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h;
     }
 }
