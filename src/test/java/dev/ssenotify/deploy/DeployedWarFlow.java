@@ -72,7 +72,7 @@ abstract class DeployedWarFlow {
     /**
      * HTTP/1.1, as a backend's client mostly speaks. The JDK client's default (HTTP/2, by h2c
      * Upgrade on a plain port) made Tomcat 11 log a {@code StreamException: Client sent more data
-     * than stream window allowed} for a small POST once in 29 runs (beside CPU hogs), between the two
+     * than stream window allowed} for a small POST in 1 of 12 runs beside CPU hogs, between the two
      * libraries and below the app; h2c itself is covered by the curl step.
      */
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
