@@ -88,8 +88,11 @@ public final class SseConnection implements WriteListener, AsyncListener {
     private final AtomicBoolean completeOnContainerError = new AtomicBoolean();
     /** Set by {@code onComplete}: the request has ended and its objects may be recycled. */
     private volatile boolean ended;
-    /** Runs a task later on a thread the app owns; completes a request whose container never reported its failed write. */
-    private volatile Consumer<Runnable> later;
+    /**
+     * Runs a task {@link #CONTAINER_ERROR_GRACE} later on a thread the app owns; completes a
+     * request whose container never reported its failed write. At once until {@link #completeLateVia}.
+     */
+    private volatile Consumer<Runnable> later = Runnable::run;
     private volatile Pager pager;
     /** The most bytes this stream's queue has held (for tests and diagnostics). */
     private volatile long peakQueuedBytes;
@@ -158,7 +161,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
 
     /**
      * Where to complete a request, {@link #CONTAINER_ERROR_GRACE} after its write failed, if its
-     * container has not reported the failure by then. Without it such a request is completed at once.
+     * container has not reported the failure by then.
      */
     void completeLateVia(Consumer<Runnable> scheduler) {
         this.later = scheduler;
@@ -495,14 +498,9 @@ public final class SseConnection implements WriteListener, AsyncListener {
 
     /** In case the container never reports the failed write: complete after a grace, unless it has. */
     private void completeLate() {
-        Consumer<Runnable> scheduler = later;
-        if (scheduler == null) {
-            completeAfterContainerError();
-            return;
-        }
         try {
-            scheduler.accept(() -> {
-                if (completeOnContainerError.get() && !ended) {
+            later.accept(() -> {
+                if (completeOnContainerError.get()) {
                     log.debug("no error callback from the container {} after the failed write to {}; completing",
                             CONTAINER_ERROR_GRACE, remoteAddress);
                 }

@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Ends a stream on what the servlet API does not report by itself: its client closing the
@@ -30,6 +31,8 @@ public final class StreamLifetime implements AutoCloseable {
     private final Clock clock;
     private final ScheduledThreadPoolExecutor timer;
     private final AtomicInteger pendingDeadlines = new AtomicInteger();
+    /** One for all streams: a failed write's completion, in case the container never reports it. */
+    private final Consumer<Runnable> completeLate;
 
     public StreamLifetime(ClientGoneWatch clientGone, Clock clock) {
         this.clientGone = clientGone;
@@ -38,13 +41,14 @@ public final class StreamLifetime implements AutoCloseable {
         // One timer per signed-in stream; a stream that closes early must not leave its task behind.
         timer.setRemoveOnCancelPolicy(true);
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.completeLate = task -> timer.schedule(task, SseConnection.CONTAINER_ERROR_GRACE.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /** Called before {@link SseConnection#start}: the response is not yet committed. */
     public void arm(HttpServletRequest request, HttpServletResponse response, SseConnection conn) {
         clientGone.watch(request, response, () -> conn.close(CloseReason.CLIENT_GONE));
-        conn.completeLateVia(task -> timer.schedule(task, SseConnection.CONTAINER_ERROR_GRACE.toMillis(),
-                TimeUnit.MILLISECONDS));
+        conn.completeLateVia(completeLate);
         if (request.getAttribute(DEADLINE_ATTRIBUTE) instanceof Instant deadline) {
             long delayMs = Math.max(0, Duration.between(clock.instant(), deadline).toMillis());
             pendingDeadlines.incrementAndGet();
