@@ -1,17 +1,15 @@
 package dev.ssenotify.support;
 
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,7 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A raw-socket SSE client: sends a real HTTP/1.1 request, de-chunks the body, keeps every
+ * A raw-socket SSE client: sends a real HTTP/1.1 request, reads the body through {@link HttpBody}, keeps every
  * body byte (for byte-exact assertions) and parses events the way the EventSource spec
  * does (fields id/event/data, comments, dispatch on a blank line). {@link #abort()} closes
  * with a TCP reset, as a killed browser would.
@@ -70,57 +68,28 @@ public final class SseClient implements AutoCloseable {
         out.write(req.toString().getBytes(StandardCharsets.UTF_8));
         out.flush();
 
-        InputStream in = s.getInputStream();
-        String statusLine = readLine(in);
-        int status = Integer.parseInt(statusLine.split(" ")[1]);
-        Map<String, String> headers = new LinkedHashMap<>();
-        for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
-            int colon = line.indexOf(':');
-            headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
-        }
-        boolean chunked = "chunked".equalsIgnoreCase(headers.get("transfer-encoding"));
-        if (status != 200) {
-            String err = "";
-            String len = headers.get("content-length");
-            if (len != null) {
-                err = new String(in.readNBytes(Integer.parseInt(len)), StandardCharsets.UTF_8);
-            } else if (chunked) {
-                ByteArrayOutputStream b = new ByteArrayOutputStream();
-                for (byte[] c = readChunk(in); c != null; c = readChunk(in)) {
-                    b.write(c);
-                }
-                err = b.toString(StandardCharsets.UTF_8);
-            }
+        HttpBody in = new HttpBody(s.getInputStream());
+        Map<String, String> headers = in.headers();
+        if (in.status() != 200) {
+            // Only a body that says where it ends: an error answer may keep the connection open.
+            boolean delimited = headers.containsKey("content-length") || "chunked".equalsIgnoreCase(headers.get("transfer-encoding"));
+            String err = delimited ? in.readAllText() : "";
             s.close();
-            return new SseClient(s, status, headers, err);
+            return new SseClient(s, in.status(), headers, err);
         }
-        SseClient client = new SseClient(s, status, headers, null);
-        Thread reader = new Thread(() -> client.readLoop(in, chunked), "sse-test-client");
+        SseClient client = new SseClient(s, 200, headers, null);
+        Thread reader = new Thread(() -> client.readLoop(in), "sse-test-client");
         reader.setDaemon(true);
         reader.start();
         return client;
     }
 
-    private void readLoop(InputStream in, boolean chunked) {
+    private void readLoop(HttpBody in) {
         Parser parser = new Parser();
+        byte[] buf = new byte[8192];
         try {
-            while (true) {
-                byte[] data;
-                if (chunked) {
-                    data = readChunk(in);
-                    if (data == null) {
-                        endedCleanly = true;
-                        break;
-                    }
-                } else {
-                    byte[] buf = new byte[8192];
-                    int n = in.read(buf);
-                    if (n < 0) {
-                        endedCleanly = true;
-                        break;
-                    }
-                    data = java.util.Arrays.copyOf(buf, n);
-                }
+            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                byte[] data = Arrays.copyOf(buf, n);
                 synchronized (body) {
                     body.write(data);
                 }
@@ -129,6 +98,7 @@ public final class SseClient implements AutoCloseable {
         } catch (IOException e) {
             // connection reset or closed by us
         } finally {
+            endedCleanly = in.endedCleanly();
             ended = true;
         }
     }
@@ -377,45 +347,5 @@ public final class SseClient implements AutoCloseable {
         } catch (IOException ignored) {
             // already closed
         }
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) != -1) {
-            if (c == '\n') {
-                break;
-            }
-            if (c != '\r') {
-                b.write(c);
-            }
-        }
-        if (c == -1 && b.size() == 0) {
-            throw new EOFException("connection closed");
-        }
-        return b.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    /**
-     * Reads one chunk. The CRLF that ends a chunk is consumed before the next size line, not
-     * after the data: servers (Jetty) send it together with the next chunk, so waiting for it
-     * would hold back a frame that has already arrived.
-     */
-    private static byte[] readChunk(InputStream in) throws IOException {
-        String sizeLine = readLine(in);
-        while (sizeLine.isEmpty()) {
-            sizeLine = readLine(in);
-        }
-        int semi = sizeLine.indexOf(';');
-        int size = Integer.parseInt((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
-        if (size == 0) {
-            readLine(in); // trailer end
-            return null;
-        }
-        byte[] data = in.readNBytes(size);
-        if (data.length < size) {
-            throw new EOFException("chunk cut short");
-        }
-        return data;
     }
 }
