@@ -72,7 +72,7 @@ public final class App implements AutoCloseable {
                     ? PostgresBus.start(settings.jdbcUrl(), database.jdbi(), registry)
                     : new InProcessBus(registry);
             started.push(bus);
-            this.notifier = new Notifier(database.dataSource(), bus, metrics::published);
+            this.notifier = new Notifier(database.dataSource(), database.commitLog(), bus, metrics::published);
             started.push(notifier);
             this.exports = new ExportJobs(new ExportOptions(settings.exportDelay(), settings.exportTtl(),
                     settings.exportMaxRunningPerUser(), settings.exportDir()), database.jdbi(), notifier, bus);

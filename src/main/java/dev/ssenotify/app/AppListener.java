@@ -104,7 +104,7 @@ public final class AppListener implements ServletContextListener {
         // Exact path: wins over the readState prefix below, for its constraint too.
         add(ctx, "batchPublish", new BatchPublishServlet(app.notifier()), only(Roles.PUBLISHER),
                 "/api/v1/notifications/batch");
-        add(ctx, "readState", new ReadStateServlet(app.database().jdbi(), app.bus()),
+        add(ctx, "readState", new ReadStateServlet(app.database().jdbi(), app.database().commitLog(), app.bus()),
                 only(Roles.USER), "/api/v1/notifications/*");
         add(ctx, "exports", new ExportsServlet(app.exports()), only(Roles.USER),
                 "/api/v1/exports", "/api/v1/exports/*", ExportsServlet.SEED_ALIAS);

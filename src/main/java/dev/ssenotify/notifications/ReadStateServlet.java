@@ -3,7 +3,9 @@ package dev.ssenotify.notifications;
 import dev.ssenotify.web.JsonResponses;
 import dev.ssenotify.publish.NotificationBus;
 import dev.ssenotify.json.Json;
+import dev.ssenotify.store.CommitLog;
 import dev.ssenotify.store.NotificationDao;
+import dev.ssenotify.store.StoreUnavailableException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -35,10 +37,13 @@ public final class ReadStateServlet extends HttpServlet {
 
 
     private final transient Jdbi jdbi;
+    private final transient CommitLog commitLog;
     private final transient NotificationBus bus;
 
-    public ReadStateServlet(Jdbi jdbi, NotificationBus bus) {
+    /** @param commitLog makes a changed read state durable before it is answered (H2 writes behind) */
+    public ReadStateServlet(Jdbi jdbi, CommitLog commitLog, NotificationBus bus) {
         this.jdbi = jdbi;
+        this.commitLog = commitLog;
         this.bus = bus;
     }
 
@@ -78,7 +83,7 @@ public final class ReadStateServlet extends HttpServlet {
                 readOne(user, id, resp);
                 return;
             }
-        } catch (JdbiException e) {
+        } catch (JdbiException | StoreUnavailableException e) {
             JsonResponses.databaseUnavailable(resp, "read state", e, null);
             return;
         }
@@ -100,6 +105,7 @@ public final class ReadStateServlet extends HttpServlet {
             return;
         }
         if (o.changed()) {
+            commitLog.persistOtherWrites();
             Map<String, Object> event = new LinkedHashMap<>();
             event.put("ids", List.of(id));
             event.put("unread", o.unread());
@@ -120,6 +126,7 @@ public final class ReadStateServlet extends HttpServlet {
             return new Outcome(max.get(), updated, dao.unreadCount(user));
         });
         if (o.updated() > 0) {
+            commitLog.persistOtherWrites();
             Map<String, Object> event = new LinkedHashMap<>();
             event.put("all", true);
             event.put("upTo", o.upTo());

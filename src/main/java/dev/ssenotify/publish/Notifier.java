@@ -1,5 +1,6 @@
 package dev.ssenotify.publish;
 
+import dev.ssenotify.store.CommitLog;
 import dev.ssenotify.store.Notification;
 import dev.ssenotify.store.StoreUnavailableException;
 import dev.ssenotify.threads.NamedThreads;
@@ -23,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * Records notifications, then pushes them: every row is committed before anything is pushed,
  * and a caller is answered only after its rows were committed and handed to the bus.
  *
- * <p><b>Group commit.</b> A durable commit costs a write to the database file (H2 without
- * write delay) or a WAL flush (PostgreSQL), so concurrent publishes share one: callers queue
+ * <p><b>Group commit.</b> A durable commit costs a write: a WAL flush (PostgreSQL), an append
+ * to the commit journal (embedded H2, see {@link CommitLog}), so concurrent publishes share one: callers queue
  * their notifications and one committer thread takes whatever is queued (up to
  * {@link #MAX_GROUP_ROWS} rows), inserts it all in one transaction, commits once, pushes each
  * row, then answers each caller. A lone publish is its own group and waits for nobody. A
@@ -56,6 +57,7 @@ public final class Notifier implements AutoCloseable {
     private static final Pending STOP = new Pending(List.of());
 
     private final DataSource dataSource;
+    private final CommitLog commitLog;
     private final NotificationBus bus;
     private final Runnable onPublished;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -64,13 +66,17 @@ public final class Notifier implements AutoCloseable {
     private boolean open = true;
     private final Thread committer;
 
-    public Notifier(DataSource dataSource, NotificationBus bus) {
-        this(dataSource, bus, () -> { });
+    public Notifier(DataSource dataSource, CommitLog commitLog, NotificationBus bus) {
+        this(dataSource, commitLog, bus, () -> { });
     }
 
-    /** @param onPublished runs once per recorded notification (metrics); must be cheap */
-    public Notifier(DataSource dataSource, NotificationBus bus, Runnable onPublished) {
+    /**
+     * @param commitLog   what makes each committed group durable before it is pushed or answered
+     * @param onPublished runs once per recorded notification (metrics); must be cheap
+     */
+    public Notifier(DataSource dataSource, CommitLog commitLog, NotificationBus bus, Runnable onPublished) {
         this.dataSource = dataSource;
+        this.commitLog = commitLog;
         this.bus = bus;
         this.onPublished = onPublished;
         this.committer = NamedThreads.single("sse-notify-commit").newThread(this::run);
@@ -164,10 +170,21 @@ public final class Notifier implements AutoCloseable {
         order.sort(Comparator.comparing((Slot s) -> s.notification().userEmail().hashCode())
                 .thenComparing(s -> s.notification().userEmail()));
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        List<Notification> committed;
         try {
-            insertAll(order, now);
+            committed = insertAll(order, now);
         } catch (SQLException | RuntimeException e) {
             log.warn("a group of {} notification(s) from {} caller(s) was rolled back: {}", rows, group.size(), e.toString());
+            group.forEach(p -> p.done.completeExceptionally(e));
+            return;
+        }
+        try {
+            commitLog.committed(committed);
+        } catch (RuntimeException e) {
+            // Committed but perhaps not durable: neither answered 201 nor pushed. The rows may
+            // still show up in the table (H2 writes behind): the callers were told 503, not "absent".
+            log.error("a committed group of {} notification(s) (ids {}..{}) could not be made durable, so it is not "
+                    + "answered or pushed: {}", rows, committed.get(0).id(), committed.get(rows - 1).id(), e.toString());
             group.forEach(p -> p.done.completeExceptionally(e));
             return;
         }
@@ -186,8 +203,9 @@ public final class Notifier implements AutoCloseable {
         }
     }
 
-    /** One transaction: the bus's hooks around each insert, then one commit. */
-    private void insertAll(List<Slot> order, Instant now) throws SQLException {
+    /** One transaction: the bus's hooks around each insert, then one commit; the rows in id order. */
+    private List<Notification> insertAll(List<Slot> order, Instant now) throws SQLException {
+        List<Notification> inserted = new ArrayList<>(order.size());
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -199,8 +217,11 @@ public final class Notifier implements AutoCloseable {
                             Notification.UNREAD, now);
                     bus.afterInsert(c, row);
                     s.owner.rows[s.index] = row;
+                    inserted.add(row);
                 }
+                commitLog.beforeCommit(c, inserted.get(inserted.size() - 1).id());
                 c.commit();
+                return inserted;
             } catch (SQLException | RuntimeException e) {
                 try {
                     c.rollback();

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ssenotify.config.Settings;
 import dev.ssenotify.threads.NamedThreads;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
@@ -33,8 +34,9 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource ownedPool;
     private final Jdbi jdbi;
     private final String description;
+    private final CommitLog commitLog;
 
-    private Database(DataSource dataSource, HikariDataSource ownedPool, String description) {
+    private Database(DataSource dataSource, HikariDataSource ownedPool, String description, Path journal) {
         this.dataSource = dataSource;
         this.ownedPool = ownedPool;
         this.description = description;
@@ -44,13 +46,15 @@ public final class Database implements AutoCloseable {
                 .load()
                 .migrate();
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
+        // Before anything is served: what the last run answered but H2 had not written goes back in.
+        this.commitLog = journal == null ? CommitLog.PER_COMMIT : H2Journal.open(journal, dataSource, Settings.JDBC_URL);
         log.info("Database ready: {}", description);
-        Durability.check(dataSource, description, Settings.JDBC_URL);
+        Durability.check(dataSource, description, Settings.JDBC_URL, journal);
     }
 
     /**
      * Every database gets {@code db/migration}; PostgreSQL also gets {@code db/postgresql} (the
-     * {@code sse_notify_publish} function). The vendor comes from the connection, not the URL,
+     * {@code sse_notify_publish} function), H2 {@code db/h2} (the commit journal's mark). The vendor comes from the connection, not the URL,
      * so a container's DataSource is recognised too. (Not under db/migration: Flyway scans a
      * location's subfolders, and H2 would run them.)
      */
@@ -58,22 +62,24 @@ public final class Database implements AutoCloseable {
         try (Connection c = dataSource.getConnection()) {
             return "PostgreSQL".equals(c.getMetaData().getDatabaseProductName())
                     ? new String[] {"classpath:db/migration", "classpath:db/postgresql"}
-                    : new String[] {"classpath:db/migration"};
+                    : new String[] {"classpath:db/migration", "classpath:db/h2"};
         } catch (SQLException e) {
             throw new IllegalStateException("cannot connect to the database to migrate it: " + e.getMessage(), e);
         }
     }
 
     /**
-     * @param configuredUrl the URL as configured; an embedded H2 file URL is opened durable
-     *                      ({@link Durability#durableUrl}: no write delay)
+     * @param configuredUrl the URL as configured; an embedded H2 URL is opened durable
+     *                      ({@link Durability#plan}: a commit journal, or no write delay)
      */
     public static Database open(String configuredUrl) {
-        String jdbcUrl = Durability.durableUrl(configuredUrl);
         DataSource fromContainer = lookupContainerDataSource();
         if (fromContainer != null) {
-            return new Database(fromContainer, null, JNDI_NAME);
+            // Used as configured: its URL is the container's, so no journal can be placed beside it.
+            return new Database(fromContainer, null, JNDI_NAME, null);
         }
+        Durability.Plan plan = Durability.plan(configuredUrl);
+        String jdbcUrl = plan.jdbcUrl();
         HikariConfig config = new HikariConfig();
         config.setPoolName("sse-notify-db");
         config.setThreadFactory(new PoolThreads("sse-notify-db"));
@@ -86,7 +92,7 @@ public final class Database implements AutoCloseable {
         config.setValidationTimeout(1_000);
         HikariDataSource pool = new HikariDataSource(config);
         try {
-            return new Database(pool, pool, jdbcUrl.replaceAll("password=[^;&]*", "password=***"));
+            return new Database(pool, pool, jdbcUrl.replaceAll("password=[^;&]*", "password=***"), plan.journal());
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -131,8 +137,17 @@ public final class Database implements AutoCloseable {
         return description;
     }
 
+    /** What makes a committed publish durable here; the publisher's commit thread is its one caller. */
+    public CommitLog commitLog() {
+        return commitLog;
+    }
+
+    /** Call after the publisher stopped: the journal's last segment is checkpointed before the pool goes. */
     @Override
     public void close() {
+        if (commitLog instanceof H2Journal journal) {
+            journal.close();
+        }
         if (ownedPool != null) {
             ownedPool.close();
             if (ownedPool.getThreadFactory() instanceof PoolThreads threads) {

@@ -1,5 +1,6 @@
 package dev.ssenotify.store;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,13 +16,21 @@ import org.slf4j.LoggerFactory;
  * "Answered 201" means "survives a crash". H2 writes a commit to its file up to
  * {@code WRITE_DELAY} ms (default 500) after it returns, so a {@code kill -9} lost the last
  * half second of answered notifications and their ids were handed out again after the
- * restart (issue 11). An embedded H2 URL that does not say otherwise therefore gets
- * {@code ;WRITE_DELAY=0}: every commit is in the file (the OS page cache) before it returns,
- * which survives a process crash; an OS crash or power cut is a matter of the disk's own
- * flushing, which H2 does not force per commit.
+ * restart (issue 11). {@link #plan} decides how an H2 URL is made durable:
+ * <ul>
+ * <li>an embedded H2 file that does not choose a {@code WRITE_DELAY} keeps H2's write delay
+ *     and gets a commit journal beside it ({@link H2Journal}): one append per group commit;
+ * <li>other embedded H2 URLs (an H2 file system prefix such as {@code nio:} or {@code split:},
+ *     where the journal cannot know the file's place) get {@code ;WRITE_DELAY=0}: every commit
+ *     in the file before it returns;
+ * <li>an explicit {@code WRITE_DELAY}, in-memory databases, H2 servers and PostgreSQL are
+ *     left as they are.
+ * </ul>
+ * Either way a commit survives a process crash; an OS crash or power cut is a matter of the
+ * disk's own flushing, which neither forces per commit.
  *
  * <p>At start the effective setting is read back from the database, whatever the URL or a
- * container's DataSource said: H2 with a write delay, or PostgreSQL with
+ * container's DataSource said: H2 with a write delay and no journal, or PostgreSQL with
  * {@code synchronous_commit} off, is logged as a WARN naming what weakens it.
  */
 public final class Durability {
@@ -32,23 +41,34 @@ public final class Durability {
     private Durability() {
     }
 
-    /**
-     * The URL to open: an embedded H2 file URL without a {@code WRITE_DELAY} gets
-     * {@code ;WRITE_DELAY=0}. Left as given: in-memory databases (nothing to lose on disk),
-     * H2 servers ({@code tcp:}/{@code ssl:}: the server owns that setting and a non-admin
-     * user may not change it; {@link #check} reports it), an explicit {@code WRITE_DELAY},
-     * and every other database.
-     */
-    public static String durableUrl(String jdbcUrl) {
+    /** How to open a database: the URL, and the commit journal's directory when there is one. */
+    public record Plan(String jdbcUrl, Path journal) {
+    }
+
+    private static final Pattern FILE_SYSTEM_PREFIX = Pattern.compile("^[A-Za-z][A-Za-z0-9]+:");
+
+    /** See the class comment: the URL to open and, for a plain embedded H2 file, its journal. */
+    public static Plan plan(String jdbcUrl) {
         if (!jdbcUrl.startsWith("jdbc:h2:")) {
-            return jdbcUrl;
+            return new Plan(jdbcUrl, null);
         }
-        String rest = jdbcUrl.substring("jdbc:h2:".length()).toLowerCase(Locale.ROOT);
-        if (rest.startsWith("mem:") || rest.startsWith("tcp:") || rest.startsWith("ssl:")
+        String rest = jdbcUrl.substring("jdbc:h2:".length());
+        String lower = rest.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("mem:") || lower.startsWith("tcp:") || lower.startsWith("ssl:")
                 || WRITE_DELAY.matcher(jdbcUrl).find()) {
-            return jdbcUrl;
+            return new Plan(jdbcUrl, null);
         }
-        return jdbcUrl + ";WRITE_DELAY=0";
+        String path = rest.split(";", 2)[0];
+        if (path.toLowerCase(Locale.ROOT).startsWith("file:")) {
+            path = path.substring("file:".length());
+        }
+        if (FILE_SYSTEM_PREFIX.matcher(path).find() || path.isBlank()) {
+            return new Plan(jdbcUrl + ";WRITE_DELAY=0", null);
+        }
+        if (path.startsWith("~")) {
+            path = System.getProperty("user.home") + path.substring(1);
+        }
+        return new Plan(jdbcUrl, Path.of(path + ".journal"));
     }
 
     /**
@@ -56,12 +76,13 @@ public final class Durability {
      *
      * @param configured the URL it was opened with (H2's metadata URL drops the settings), or a JNDI name
      * @param setting    the setting that holds the URL, named in the warning
+     * @param journal    the commit journal in use, or null
      */
-    public static void check(DataSource dataSource, String configured, String setting) {
+    public static void check(DataSource dataSource, String configured, String setting, Path journal) {
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
             String product = c.getMetaData().getDatabaseProductName();
             if ("H2".equalsIgnoreCase(product)) {
-                checkH2(st, c.getMetaData().getURL(), configured, setting);
+                checkH2(st, c.getMetaData().getURL(), configured, setting, journal);
             } else if ("PostgreSQL".equalsIgnoreCase(product)) {
                 checkPostgres(st, setting);
             } else {
@@ -72,7 +93,8 @@ public final class Durability {
         }
     }
 
-    private static void checkH2(Statement st, String url, String configured, String setting) throws SQLException {
+    private static void checkH2(Statement st, String url, String configured, String setting, Path journal)
+            throws SQLException {
         int delay = -1;
         // The first WRITE_DELAY row is the database's effective value; a second one, when
         // present, is the URL's (or the default's) and may differ from a persisted SET.
@@ -85,6 +107,9 @@ public final class Durability {
         boolean inMemory = url != null && url.toLowerCase(Locale.ROOT).contains(":mem:");
         if (inMemory) {
             log.info("H2 in memory: nothing survives a restart (a test or demo database)");
+        } else if (journal != null) {
+            log.info("H2 commits are durable: each group of published rows is appended to the commit journal {} "
+                    + "before it is answered; H2 writes its file behind (WRITE_DELAY={})", journal, delay);
         } else if (delay == 0) {
             log.info("H2 commits are durable: WRITE_DELAY=0, every commit is in the file before it is answered");
         } else {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,5 +39,12 @@ class CrashDurabilityTest {
         assertEquals(0, r.lost(), r.toString());
         assertTrue(r.nextId() > r.maxAnswered(), "an id was handed out again: " + r);
         assertTrue(r.reconnectOk(), r.toString());
+    }
+
+    @Test
+    void aNotificationAnsweredAsMarkedReadIsStillReadAfterAKill() throws Exception {
+        List<String> statuses = new ArrayList<>();
+        new CrashRound().markReadThenCrash(dir).values().forEach(row -> statuses.add(row.get("status").asText()));
+        assertEquals(List.of("UNREAD", "READ", "UNREAD"), statuses);
     }
 }

@@ -22,6 +22,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One crash of issue 11: a forked standalone server on an H2 file, publishers posting to
@@ -32,6 +34,7 @@ public final class CrashRound {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] USERS = {TestServer.ALICE, TestServer.BOB};
+    private static final Pattern RESTORED = Pattern.compile("restored (\\d+) answered notification");
 
     /** What a notification answered 201 was sent as. */
     record Sent(String user, String message) {
@@ -46,10 +49,11 @@ public final class CrashRound {
      * @param streamed       rows the open stream received before the crash (0 without a stream)
      * @param streamedLost   of those, missing (or changed) after the restart
      * @param reconnectOk    a reconnect with the stream's Last-Event-ID got exactly the rows after it (true without a stream)
+     * @param restored       rows the restart took back from the commit journal (H2 had not written them yet)
      * @param detail         what went wrong, for the assertion message
      */
     public record Result(int answered, int lost, int changed, long maxAnswered, long nextId, int streamed,
-                         int streamedLost, boolean reconnectOk, String detail) {
+                         int streamedLost, boolean reconnectOk, long restored, String detail) {
         public boolean durable() {
             return lost == 0 && changed == 0 && nextId > maxAnswered && streamedLost == 0 && reconnectOk;
         }
@@ -58,7 +62,7 @@ public final class CrashRound {
         public String toString() {
             return "answered=" + answered + " lost=" + lost + " changed=" + changed + " maxAnsweredId=" + maxAnswered
                     + " nextId=" + nextId + " streamed=" + streamed + " streamedLost=" + streamedLost
-                    + " reconnectOk=" + reconnectOk + (detail.isEmpty() ? "" : " | " + detail);
+                    + " reconnectOk=" + reconnectOk + " restoredFromJournal=" + restored + (detail.isEmpty() ? "" : " | " + detail);
         }
     }
 
@@ -156,8 +160,10 @@ public final class CrashRound {
             if (withStream) {
                 reconnectOk = reconnectGetsExactlyTheRowsAfterItsCursor(after.port(), streamed, detail);
             }
+            Matcher m = RESTORED.matcher(after.output());
+            long restored = m.find() ? Long.parseLong(m.group(1)) : 0;
             return new Result(answered.size(), lost, changed, maxAnswered, nextId, streamed.size(), streamedLost,
-                    reconnectOk, detail.toString());
+                    reconnectOk, restored, detail.toString());
         }
     }
 
@@ -220,6 +226,34 @@ public final class CrashRound {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /**
+     * Publishes three rows to alice, marks the second read (answered 204) and at once kills the
+     * server; returns alice's rows as the restarted server lists them.
+     */
+    public Map<Long, JsonNode> markReadThenCrash(Path dir) throws Exception {
+        Map<String, String> env = Map.of("SSE_NOTIFY_JDBC_URL", "jdbc:h2:file:" + dir.resolve("notify"),
+                "SSE_NOTIFY_EXPORT_DIR", dir.resolve("exports").toString());
+        try (ForkedServer before = ForkedServer.start(env)) {
+            List<Long> ids = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ids.add(publish(before.port(), TestServer.ALICE, "to be read " + i).get("id").asLong());
+            }
+            HttpRequest read = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + before.port()
+                            + "/api/v1/notifications/" + ids.get(1) + "/read"))
+                    .timeout(Duration.ofSeconds(20))
+                    .header("Authorization", TestServer.basic(TestServer.ALICE, TestServer.PASSWORDS.get(TestServer.ALICE)))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build();
+            int status = http.send(read, HttpResponse.BodyHandlers.discarding()).statusCode();
+            before.kill();
+            if (status != 204) {
+                throw new AssertionError("marking " + ids.get(1) + " read answered " + status);
+            }
+        }
+        try (ForkedServer after = ForkedServer.start(env)) {
+            return rowsOf(after.port(), TestServer.ALICE);
         }
     }
 

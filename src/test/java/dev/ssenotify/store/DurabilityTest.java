@@ -50,21 +50,44 @@ class DurabilityTest {
     }
 
     @Test
-    void embeddedFileUrlsGetNoWriteDelayUnlessTheyChoseOne() {
-        assertEquals("jdbc:h2:file:./data/notify;WRITE_DELAY=0", Durability.durableUrl(Settings.DEFAULT_JDBC_URL));
-        assertEquals("jdbc:h2:/var/lib/n;AUTO_SERVER=TRUE;WRITE_DELAY=0", Durability.durableUrl("jdbc:h2:/var/lib/n;AUTO_SERVER=TRUE"));
-        assertEquals("jdbc:h2:file:./n;write_delay=100", Durability.durableUrl("jdbc:h2:file:./n;write_delay=100"));
-        assertEquals("jdbc:h2:mem:test", Durability.durableUrl("jdbc:h2:mem:test"));
-        assertEquals("jdbc:h2:tcp://db/notify", Durability.durableUrl("jdbc:h2:tcp://db/notify"));
-        assertEquals("jdbc:postgresql://db/notify", Durability.durableUrl("jdbc:postgresql://db/notify"));
+    void embeddedFileUrlsGetACommitJournalBesideTheFile() {
+        assertEquals(new Durability.Plan(Settings.DEFAULT_JDBC_URL, Path.of("./data/notify.journal")),
+                Durability.plan(Settings.DEFAULT_JDBC_URL));
+        assertEquals(new Durability.Plan("jdbc:h2:/var/lib/n;AUTO_SERVER=TRUE", Path.of("/var/lib/n.journal")),
+                Durability.plan("jdbc:h2:/var/lib/n;AUTO_SERVER=TRUE"));
+        assertEquals(Path.of(System.getProperty("user.home"), "n.journal"), Durability.plan("jdbc:h2:~/n").journal());
     }
 
     @Test
-    void theDefaultFileDatabaseIsReportedDurable() {
+    void embeddedUrlsOnAnH2FileSystemGetNoWriteDelayInstead() {
+        assertEquals(new Durability.Plan("jdbc:h2:nio:/var/lib/n;WRITE_DELAY=0", null), Durability.plan("jdbc:h2:nio:/var/lib/n"));
+        assertEquals(new Durability.Plan("jdbc:h2:file:split:/x/n;WRITE_DELAY=0", null), Durability.plan("jdbc:h2:file:split:/x/n"));
+    }
+
+    @Test
+    void urlsThatChoseTheirWriteDelayOrKeepNothingOnDiskHereAreLeftAlone() {
+        for (String url : List.of("jdbc:h2:file:./n;write_delay=100", "jdbc:h2:file:./n;WRITE_DELAY=0", "jdbc:h2:mem:test",
+                "jdbc:h2:tcp://db/notify", "jdbc:postgresql://db/notify")) {
+            assertEquals(new Durability.Plan(url, null), Durability.plan(url), url);
+        }
+    }
+
+    @Test
+    void theDefaultFileDatabaseIsReportedDurableThroughItsJournal() {
         try (Database db = Database.open("jdbc:h2:file:" + dir.resolve("n"))) {
+            assertTrue(messages(Level.INFO).stream().anyMatch(m -> m.contains("H2 commits are durable: each group")
+                    && m.contains(dir.resolve("n.journal").toString())), records.toString());
+            assertEquals(List.of(), messages(Level.WARNING));
+            assertTrue(db.commitLog() instanceof H2Journal);
+        }
+    }
+
+    @Test
+    void anExplicitNoWriteDelayIsReportedDurableWithoutAJournal() {
+        try (Database db = Database.open("jdbc:h2:file:" + dir.resolve("n") + ";WRITE_DELAY=0")) {
             assertTrue(messages(Level.INFO).stream().anyMatch(m -> m.contains("H2 commits are durable: WRITE_DELAY=0")),
                     records.toString());
-            assertEquals(List.of(), messages(Level.WARNING));
+            assertEquals(CommitLog.PER_COMMIT, db.commitLog());
         }
     }
 

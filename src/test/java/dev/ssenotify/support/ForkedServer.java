@@ -66,9 +66,23 @@ public final class ForkedServer implements AutoCloseable {
                 return new ForkedServer(p, Integer.parseInt(m.group(1)), all, reader);
             }
         }
+        String threads = p.isAlive() ? threadDump(p) : "(it exited with status " + p.exitValue() + ")";
         p.destroyForcibly();
         synchronized (all) {
-            throw new IllegalStateException("the forked server did not report its port:\n" + all);
+            throw new IllegalStateException("the forked server did not report its port:\n" + all + "\n" + threads);
+        }
+    }
+
+    /** Where a start that hangs is stuck: the JDK's jstack of it, or why there is none. */
+    private static String threadDump(Process p) {
+        try {
+            Process jstack = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "jstack").toString(),
+                    String.valueOf(p.pid())).redirectErrorStream(true).start();
+            String dump = new String(jstack.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            jstack.waitFor(30, TimeUnit.SECONDS);
+            return "its threads, still starting after 90 s:\n" + dump;
+        } catch (IOException | InterruptedException e) {
+            return "(no thread dump: " + e + ")";
         }
     }
 

@@ -1,0 +1,47 @@
+package dev.ssenotify.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * What makes a committed publish survive a process crash before it is answered or pushed.
+ * {@link #PER_COMMIT} when the database does that itself for every commit (PostgreSQL,
+ * H2 without write delay); {@link H2Journal} for an embedded H2 file that writes behind.
+ */
+public interface CommitLog {
+
+    /** The database makes every commit durable before it returns: nothing to add. */
+    CommitLog PER_COMMIT = new CommitLog() {
+        @Override
+        public void beforeCommit(Connection c, long highestId) {
+        }
+
+        @Override
+        public void committed(List<Notification> rows) {
+        }
+
+        @Override
+        public void persistOtherWrites() {
+        }
+    };
+
+    /** Runs in the publish transaction, before its commit; {@code highestId} is its largest new id. */
+    void beforeCommit(Connection c, long highestId) throws SQLException;
+
+    /**
+     * Returns once {@code rows} (committed, in id order) survive a process crash; only then
+     * may they be answered or pushed. Called by one thread at a time.
+     *
+     * @throws StoreUnavailableException when that cannot be made so
+     */
+    void committed(List<Notification> rows);
+
+    /**
+     * Returns once every write committed so far, including those outside the publish path
+     * (a mark-read), survives a process crash.
+     *
+     * @throws StoreUnavailableException when that cannot be made so
+     */
+    void persistOtherWrites();
+}
