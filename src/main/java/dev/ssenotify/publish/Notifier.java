@@ -219,7 +219,6 @@ public final class Notifier implements AutoCloseable {
                     s.owner.rows[s.index] = row;
                     inserted.add(row);
                 }
-                commitLog.beforeCommit(c, inserted.get(inserted.size() - 1).id());
                 c.commit();
                 return inserted;
             } catch (SQLException | RuntimeException e) {

@@ -1,7 +1,5 @@
 package dev.ssenotify.store;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.List;
 
 /**
@@ -14,10 +12,6 @@ public interface CommitLog {
     /** The database makes every commit durable before it returns: nothing to add. */
     CommitLog PER_COMMIT = new CommitLog() {
         @Override
-        public void beforeCommit(Connection c, long highestId) {
-        }
-
-        @Override
         public void committed(List<Notification> rows) {
         }
 
@@ -25,9 +19,6 @@ public interface CommitLog {
         public void persistOtherWrites() {
         }
     };
-
-    /** Runs in the publish transaction, before its commit; {@code highestId} is its largest new id. */
-    void beforeCommit(Connection c, long highestId) throws SQLException;
 
     /**
      * Returns once {@code rows} (committed, in id order) survive a process crash; only then

@@ -54,7 +54,7 @@ public final class Database implements AutoCloseable {
 
     /**
      * Every database gets {@code db/migration}; PostgreSQL also gets {@code db/postgresql} (the
-     * {@code sse_notify_publish} function), H2 {@code db/h2} (the commit journal's mark). The vendor comes from the connection, not the URL,
+     * {@code sse_notify_publish} function). The vendor comes from the connection, not the URL,
      * so a container's DataSource is recognised too. (Not under db/migration: Flyway scans a
      * location's subfolders, and H2 would run them.)
      */
@@ -62,7 +62,7 @@ public final class Database implements AutoCloseable {
         try (Connection c = dataSource.getConnection()) {
             return "PostgreSQL".equals(c.getMetaData().getDatabaseProductName())
                     ? new String[] {"classpath:db/migration", "classpath:db/postgresql"}
-                    : new String[] {"classpath:db/migration", "classpath:db/h2"};
+                    : new String[] {"classpath:db/migration"};
         } catch (SQLException e) {
             throw new IllegalStateException("cannot connect to the database to migrate it: " + e.getMessage(), e);
         }

@@ -50,21 +50,26 @@ class H2JournalTest {
     }
 
     @Test
-    void leavesRowsAtOrBelowTheMarkAsH2HasThem() throws Exception {
+    void leavesTheRowsH2HoldsAsTheyAreAndDoesNotBringBackWhatRetentionDeleted() throws Exception {
         try (Database db = open()) {
             for (int i = 1; i <= 3; i++) {
-                insertAndMark(db, "alice");
+                insert(db, "alice");
             }
             db.jdbi().useHandle(h -> {
+                // Retention's delete: the row goes and the user's watermark rises, in one transaction.
+                h.begin();
                 h.execute("DELETE FROM notification_log WHERE id = 2");
+                h.execute("INSERT INTO retention_watermark (user_email, deleted_up_to) VALUES ('alice@example.com', 2)");
+                h.commit();
                 h.execute("UPDATE notification_log SET status = 'READ' WHERE id = 3");
             });
         }
         // The journal still holds 1..3 (not yet retired) and 4..5, which H2 lost.
         writeSegment(1, List.of(row(1, "alice"), row(2, "alice"), row(3, "alice"), row(4, "alice"), row(5, "alice")), false);
         try (Database db = open()) {
-            assertFalse(find(db, "alice", 2).isPresent(), "a row deleted after its insert was written stays deleted");
+            assertFalse(find(db, "alice", 2).isPresent(), "a row retention deleted stays deleted");
             assertEquals(Notification.READ, find(db, "alice", 3).orElseThrow().status(), "a read row stays read");
+            assertEquals("later", find(db, "alice", 1).orElseThrow().messageBody(), "a row H2 holds is H2's");
             assertEquals(Optional.of(row(4, "alice")), find(db, "alice", 4));
             assertEquals(Optional.of(row(5, "alice")), find(db, "alice", 5));
         }
@@ -98,7 +103,7 @@ class H2JournalTest {
     void everyNotificationPublishedSinceTheLastRestartIsInTheJournalUntilACheckpointCoversIt() throws Exception {
         createEmpty();
         try (Database db = open()) {
-            Notification n = row(insertAndMark(db, "alice"), "alice");
+            Notification n = row(insert(db, "alice"), "alice");
             db.commitLog().committed(List.of(n));
             try (var in = new java.io.DataInputStream(Files.newInputStream(journal().resolve("0000000000000001.log")))) {
                 assertEquals(n.id(), JournalCodec.read(in).id());
@@ -143,16 +148,6 @@ class H2JournalTest {
     private static long insert(Database db, String user) throws Exception {
         return db.jdbi().withHandle(h -> NotificationInserts.insert(h.getConnection(), user + "@example.com", "job.done",
                 "later", null, AT));
-    }
-
-    /** An insert as the publisher commits it: the mark raised in the same transaction. */
-    private static long insertAndMark(Database db, String user) throws Exception {
-        return db.jdbi().inTransaction(h -> {
-            long id = NotificationInserts.insert(h.getConnection(), user + "@example.com", "job.done",
-                    "row " + h.getConnection().hashCode(), null, AT);
-            db.commitLog().beforeCommit(h.getConnection(), id);
-            return id;
-        });
     }
 
     private static Optional<Notification> find(Database db, String user, long id) {
