@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>an embedded H2 file that does not choose a {@code WRITE_DELAY} keeps H2's write delay
  *     and gets a commit journal beside it ({@link H2Journal}): one append per group commit;
+ *     and {@code ;DB_CLOSE_ON_EXIT=FALSE} unless it says otherwise, so that the app, not H2's
+ *     shutdown hook, closes the database after a graceful stop;
  * <li>other embedded H2 URLs (an H2 file system prefix such as {@code nio:} or {@code split:},
  *     where the journal cannot know the file's place) get {@code ;WRITE_DELAY=0}: every commit
  *     in the file before it returns;
@@ -45,6 +47,7 @@ public final class Durability {
     public record Plan(String jdbcUrl, Path journal) {
     }
 
+    private static final Pattern DB_CLOSE_ON_EXIT = Pattern.compile("(?i);\\s*DB_CLOSE_ON_EXIT\\s*=");
     private static final Pattern FILE_SYSTEM_PREFIX = Pattern.compile("^[A-Za-z][A-Za-z0-9]+:");
 
     /** See the class comment: the URL to open and, for a plain embedded H2 file, its journal. */
@@ -68,7 +71,11 @@ public final class Durability {
         if (path.startsWith("~")) {
             path = System.getProperty("user.home") + path.substring(1);
         }
-        return new Plan(jdbcUrl, Path.of(path + ".journal"));
+        // H2's own JVM shutdown hook would close the database under a graceful stop that is
+        // still recording what is queued (and checkpointing the journal): the app closes it,
+        // last. An exit without that close loses nothing either: the journal has it.
+        String url = DB_CLOSE_ON_EXIT.matcher(jdbcUrl).find() ? jdbcUrl : jdbcUrl + ";DB_CLOSE_ON_EXIT=FALSE";
+        return new Plan(url, Path.of(path + ".journal"));
     }
 
     /**

@@ -51,10 +51,11 @@ class DurabilityTest {
 
     @Test
     void embeddedFileUrlsGetACommitJournalBesideTheFile() {
-        assertEquals(new Durability.Plan(Settings.DEFAULT_JDBC_URL, Path.of("./data/notify.journal")),
+        assertEquals(new Durability.Plan(Settings.DEFAULT_JDBC_URL + ";DB_CLOSE_ON_EXIT=FALSE", Path.of("./data/notify.journal")),
                 Durability.plan(Settings.DEFAULT_JDBC_URL));
-        assertEquals(new Durability.Plan("jdbc:h2:/var/lib/n;AUTO_SERVER=TRUE", Path.of("/var/lib/n.journal")),
+        assertEquals(new Durability.Plan("jdbc:h2:/var/lib/n;AUTO_SERVER=TRUE;DB_CLOSE_ON_EXIT=FALSE", Path.of("/var/lib/n.journal")),
                 Durability.plan("jdbc:h2:/var/lib/n;AUTO_SERVER=TRUE"));
+        assertEquals("jdbc:h2:./n;db_close_on_exit=TRUE", Durability.plan("jdbc:h2:./n;db_close_on_exit=TRUE").jdbcUrl());
         assertEquals(Path.of(System.getProperty("user.home"), "n.journal"), Durability.plan("jdbc:h2:~/n").journal());
     }
 
