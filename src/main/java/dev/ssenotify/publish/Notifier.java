@@ -188,14 +188,14 @@ public final class Notifier implements AutoCloseable {
             group.forEach(p -> p.done.completeExceptionally(e));
             return;
         }
-        // Committed. Pushed in insert order, which is id order.
-        for (Slot s : order) {
+        // Committed and durable. Pushed in insert order, which is id order.
+        for (Notification row : committed) {
             onPublished.run();
             try {
-                bus.publish(s.owner.rows[s.index]);
+                bus.publish(row);
             } catch (RuntimeException e) {
                 // The row is committed: a stream that missed it replays it from the table.
-                log.error("push of committed notification {} failed", s.owner.rows[s.index].id(), e);
+                log.error("push of committed notification {} failed", row.id(), e);
             }
         }
         for (Pending p : group) {

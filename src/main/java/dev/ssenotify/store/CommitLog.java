@@ -7,7 +7,7 @@ import java.util.List;
  * {@link #PER_COMMIT} when the database does that itself for every commit (PostgreSQL,
  * H2 without write delay); {@link H2Journal} for an embedded H2 file that writes behind.
  */
-public interface CommitLog {
+public interface CommitLog extends AutoCloseable {
 
     /** The database makes every commit durable before it returns: nothing to add. */
     CommitLog PER_COMMIT = new CommitLog() {
@@ -35,4 +35,9 @@ public interface CommitLog {
      * @throws StoreUnavailableException when that cannot be made so
      */
     void persistOtherWrites();
+
+    /** Call after the publisher stopped, before the pool closes. */
+    @Override
+    default void close() {
+    }
 }

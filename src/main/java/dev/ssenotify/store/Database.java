@@ -145,9 +145,7 @@ public final class Database implements AutoCloseable {
     /** Call after the publisher stopped: the journal's last segment is checkpointed before the pool goes. */
     @Override
     public void close() {
-        if (commitLog instanceof H2Journal journal) {
-            journal.close();
-        }
+        commitLog.close();
         if (ownedPool != null) {
             ownedPool.close();
             if (ownedPool.getThreadFactory() instanceof PoolThreads threads) {

@@ -14,9 +14,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -62,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * not yet applied: H2 2.4.240 does; 2.5.x leaves its rows invisible and its ids unwritable, and
  * the restore's insert then never returns (see pom.xml).
  */
-public final class H2Journal implements CommitLog, AutoCloseable {
+public final class H2Journal implements CommitLog {
 
     private static final Logger log = LoggerFactory.getLogger(H2Journal.class);
     static final long ROTATE_BYTES = 16L << 20;
@@ -282,15 +279,7 @@ public final class H2Journal implements CommitLog, AutoCloseable {
 
     private static boolean insert(PreparedStatement ps, Notification n) throws SQLException {
         ps.setLong(1, n.id());
-        ps.setString(2, n.userEmail());
-        ps.setString(3, n.type());
-        ps.setString(4, n.messageBody());
-        if (n.link() == null) {
-            ps.setNull(5, Types.VARCHAR);
-        } else {
-            ps.setString(5, n.link());
-        }
-        ps.setObject(6, OffsetDateTime.ofInstant(n.createTime(), ZoneOffset.UTC));
+        NotificationInserts.bindColumns(ps, 2, n.userEmail(), n.type(), n.messageBody(), n.link(), n.createTime());
         ps.setLong(7, n.id());
         ps.setLong(8, n.id());
         ps.setString(9, n.userEmail());

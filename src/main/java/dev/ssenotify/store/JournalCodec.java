@@ -28,6 +28,7 @@ final class JournalCodec {
     static final int MAX_PAYLOAD = 1 << 20;
     private static final int HEADER = 8;
 
+    private final CRC32C crc = new CRC32C();
     private ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
 
     /** Appends one row to the buffer being built; {@link #drain} hands it out. */
@@ -45,7 +46,7 @@ final class JournalCodec {
         put(type);
         put(body);
         put(link);
-        CRC32C crc = new CRC32C();
+        crc.reset();
         crc.update(buffer.array(), start + HEADER, payload);
         buffer.putInt(start + 4, (int) crc.getValue());
     }

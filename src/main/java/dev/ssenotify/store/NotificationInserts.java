@@ -27,15 +27,7 @@ public final class NotificationInserts {
     public static long insert(Connection c, String userEmail, String type, String messageBody, String link,
                               Instant createTime) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(INSERT, new String[] {"id"})) {
-            ps.setString(1, userEmail);
-            ps.setString(2, type);
-            ps.setString(3, messageBody);
-            if (link == null) {
-                ps.setNull(4, Types.VARCHAR);
-            } else {
-                ps.setString(4, link);
-            }
-            ps.setObject(5, OffsetDateTime.ofInstant(createTime, ZoneOffset.UTC));
+            bindColumns(ps, 1, userEmail, type, messageBody, link, createTime);
             ps.executeUpdate();
             try (ResultSet keys = ps.getGeneratedKeys()) {
                 if (!keys.next()) {
@@ -44,5 +36,23 @@ public final class NotificationInserts {
                 return keys.getLong(1);
             }
         }
+    }
+
+    /**
+     * Binds user_email, type, message_body, link and create_time, in that order, from parameter
+     * {@code first} on: the columns every insert of a row sets (the publish path's, and the
+     * commit journal's restore, which also sets the id).
+     */
+    static void bindColumns(PreparedStatement ps, int first, String userEmail, String type, String messageBody,
+                            String link, Instant createTime) throws SQLException {
+        ps.setString(first, userEmail);
+        ps.setString(first + 1, type);
+        ps.setString(first + 2, messageBody);
+        if (link == null) {
+            ps.setNull(first + 3, Types.VARCHAR);
+        } else {
+            ps.setString(first + 3, link);
+        }
+        ps.setObject(first + 4, OffsetDateTime.ofInstant(createTime, ZoneOffset.UTC));
     }
 }
