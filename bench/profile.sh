@@ -39,7 +39,16 @@ jfc=$PWD/target/bench/dense.jfc
 jdk=$(dirname "$(dirname "$(readlink -f "$(command -v jcmd)")")")
 sed -e '/"jdk.ExecutionSample"/,/<\/event>/s/10 ms/2 ms/' -e '/"jdk.ObjectAllocationSample"/,/<\/event>/s#300/s#3000/s#' \
   "$jdk/lib/jfr/profile.jfc" > "$jfc"
+# User and kernel CPU of the server over the recorded window: JFR's samples see only Java
+# frames, and on loopback a socket write also runs the receiver's TCP work in the sender's time.
+cpu() { awk '{print $14, $15}' "/proc/$pid/stat"; }
+read -r u0 s0 < <(cpu)
 jcmd "$pid" JFR.start name=profile settings="$jfc" duration=${PROFILE_SECONDS:-15}s filename="$PWD/target/bench/$name.jfr" >/dev/null
+sleep "${PROFILE_SECONDS:-15}"
+read -r u1 s1 < <(cpu)
+tck=$(getconf CLK_TCK)
+split=$(awk -v u=$((u1 - u0)) -v k=$((s1 - s0)) -v t="$tck" -v w="${PROFILE_SECONDS:-15}" \
+  'BEGIN { printf "server CPU over the %d s recording: user %.2f s, kernel %.2f s (%.0f%% kernel)", w, u / t, k / t, 100 * k / (u + k) }')
 wait "$gen" || true
 bench/bench.sh stop
 jfr print --json --stack-depth 64 --events jdk.ExecutionSample,jdk.ObjectAllocationSample "target/bench/$name.jfr" > "target/bench/$name.json"
@@ -48,6 +57,7 @@ jfr print --json --stack-depth 64 --events jdk.ExecutionSample,jdk.ObjectAllocat
   echo
   echo '```'
   grep -E '/s |ready' "$out.txt" || true
+  echo "$split"
   echo '```'
   echo
   python3 bench/jfr-top.py "target/bench/$name.json" 25
