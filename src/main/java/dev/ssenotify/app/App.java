@@ -18,7 +18,6 @@ import dev.ssenotify.stream.Heartbeat;
 import dev.ssenotify.stream.Pager;
 import dev.ssenotify.stream.Replay;
 import dev.ssenotify.stream.StreamLifetime;
-import dev.ssenotify.stream.StreamWriters;
 import dev.ssenotify.stream.SubscriberRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +33,6 @@ public final class App implements AutoCloseable {
     private final Settings settings;
     private final Database database;
     private final Pager pager;
-    private final StreamWriters writers;
     private final SubscriberRegistry registry;
     private final NotificationBus bus;
     private final Notifier notifier;
@@ -65,11 +63,8 @@ public final class App implements AutoCloseable {
             // holds at most half a queue and is read when the queue is down to half (issue 12).
             this.pager = new Pager(new Replay(database.jdbi(), settings.replayLimit(), settings.queueBytes() / 2), 2);
             started.push(pager);
-            // Live rows are written on writer threads, so the committer only enqueues them.
-            this.writers = StreamWriters.perCore();
-            started.push(writers);
             this.registry = new SubscriberRegistry(settings.maxStreamsPerUser(), settings.maxStreams(),
-                    settings.stallLimit(), metrics, pager, writers);
+                    settings.stallLimit(), metrics, pager);
             started.push(registry::shutdown);
             metrics.bindStreams(registry);
             // Several nodes on one PostgreSQL fan out through LISTEN/NOTIFY; H2 is one node.
@@ -156,7 +151,7 @@ public final class App implements AutoCloseable {
     @Override
     public void close() {
         RuntimeException failure = null;
-        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, streamLifetime, pager, writers, retention, heartbeat, exports, notifier, bus, database, metrics}) {
+        for (AutoCloseable step : new AutoCloseable[] {registry::shutdown, streamLifetime, pager, retention, heartbeat, exports, notifier, bus, database, metrics}) {
             try {
                 step.close();
             } catch (InterruptedException e) {

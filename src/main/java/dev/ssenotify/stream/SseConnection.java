@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,10 +35,9 @@ import org.slf4j.LoggerFactory;
  * and goes live again when a page comes back short. Memory stays within the queue plus one
  * page; a stream is closed for being stuck (the heartbeat's stall check), never for being slow.
  *
- * <p>Writes happen on whichever thread drains (a {@link StreamWriters} thread for live rows, a
- * page reader, the heartbeat, the container), so the end of a stream has to wait for a write
- * in flight: once {@link #close} returns, or the container's listener callback that called
- * it, nothing touches the response again. Tomcat
+ * <p>Writes happen on whichever thread drains (a publisher, a page reader, the container), so
+ * the end of a stream has to wait for a write in flight: once {@link #close} returns, or the
+ * container's listener callback that called it, nothing touches the response again. Tomcat
  * recycles a request's objects for the next one as soon as its async cycle ends; a write still
  * running then went into the next stream's response (Tomcat 11 broke about one reconnect in
  * five that way, when a publish raced the previous stream's close). After a failed write the
@@ -96,8 +94,6 @@ public final class SseConnection implements WriteListener, AsyncListener {
      */
     private volatile Consumer<Runnable> later = Runnable::run;
     private volatile Pager pager;
-    /** Where live rows are written (a {@link StreamWriters}); until {@link #writeVia}, on the thread that delivers. */
-    private volatile Executor writer = Runnable::run;
     /** The most bytes this stream's queue has held (for tests and diagnostics). */
     private volatile long peakQueuedBytes;
 
@@ -163,10 +159,6 @@ public final class SseConnection implements WriteListener, AsyncListener {
         this.pager = p;
     }
 
-    void writeVia(Executor writers) {
-        this.writer = writers;
-    }
-
     /**
      * Where to complete a request, {@link #CONTAINER_ERROR_GRACE} after its write failed, if its
      * container has not reported the failure by then.
@@ -230,7 +222,7 @@ public final class SseConnection implements WriteListener, AsyncListener {
                 behind = true;
             }
         }
-        drainOnWriter();
+        drain();
     }
 
     /** Hands over a page read by the {@link Pager}; then reads on or goes live. */
@@ -346,24 +338,10 @@ public final class SseConnection implements WriteListener, AsyncListener {
         drain();
     }
 
-    /** Drains on this thread, unless a drain is running (that one writes the new frames too). */
     private void drain() {
         if (!writable || wip.getAndIncrement() != 0) {
             return;
         }
-        drainClaimed();
-    }
-
-    /** Drains on a writer thread, so the thread that delivered only enqueued. */
-    private void drainOnWriter() {
-        if (!writable || wip.getAndIncrement() != 0) {
-            return;
-        }
-        writer.execute(this::drainClaimed);
-    }
-
-    /** Writes until no wake-up is left; only the thread that took {@link #wip} from 0 gets here. */
-    private void drainClaimed() {
         int missed = 1;
         writing.lock();
         try {

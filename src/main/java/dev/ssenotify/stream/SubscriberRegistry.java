@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
@@ -33,21 +32,15 @@ public final class SubscriberRegistry {
     private final Duration stallLimit;
     private final StreamEvents events;
     private final Pager pager;
-    private final Executor writers;
     private volatile boolean shutDown;
 
-    /**
-     * @param pager   reads the pages of streams that are behind; closed by its owner after {@link #shutdown}
-     * @param writers writes live rows to the streams, off the thread that delivers them (a {@link StreamWriters})
-     */
-    public SubscriberRegistry(int maxPerUser, int maxTotal, Duration stallLimit, StreamEvents events, Pager pager,
-            Executor writers) {
+    /** @param pager reads the pages of streams that are behind; closed by its owner after {@link #shutdown} */
+    public SubscriberRegistry(int maxPerUser, int maxTotal, Duration stallLimit, StreamEvents events, Pager pager) {
         this.maxPerUser = maxPerUser;
         this.maxTotal = maxTotal;
         this.stallLimit = stallLimit;
         this.events = events;
         this.pager = pager;
-        this.writers = writers;
     }
 
     public Admission register(SseConnection c) {
@@ -77,7 +70,6 @@ public final class SubscriberRegistry {
         c.onClose(this::remove);
         c.observe(events);
         c.pageThrough(pager);
-        c.writeVia(writers);
         boolean[] added = {false};
         byUser.compute(c.user(), (user, set) -> {
             Set<SseConnection> s = set != null ? set : ConcurrentHashMap.newKeySet();
@@ -142,7 +134,7 @@ public final class SubscriberRegistry {
         events.closed(c.closeReason());
     }
 
-    /** Hands a committed row to every stream of its user (enqueue only; writers write it); encodes the frame once. */
+    /** Hands a committed row to every stream of its user; encodes the frame once. */
     public void deliver(Notification n) {
         Set<SseConnection> streams = byUser.get(n.userEmail());
         if (streams == null) {
